@@ -1,0 +1,336 @@
+"""The rules that change the catalogue. Callers (web views, CLI) own the transaction and commit."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from marshmallow import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .db import utcnow
+from .elements import ELEMENT_KEYS
+from .models import (ROLES, SCOPES, ApiToken, ElementAssessment, Offer, Organisation, User)
+from .municipalities import canonical_area
+from .schemas import OfferSchema, OrganisationSchema, UserSchema, errors_to_paths
+
+
+class ServiceError(Exception):
+    pass
+
+
+class InvalidData(ServiceError):
+    """Validation failed. `errors` maps field paths to Danish messages; `data` is what the user sent."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("Ugyldige data: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+class VersionConflict(ServiceError):
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        super().__init__("Tilbuddet er blevet ændret af en anden, siden du hentede det. Hent det igen, "
+                         "og gentag din ændring.")
+
+
+def _load(schema, data, **kw) -> dict:
+    try:
+        return schema.load(data, **kw)
+    except ValidationError as exc:
+        raise InvalidData(errors_to_paths(exc.messages)) from exc
+
+
+# --- organisations ---------------------------------------------------------------------------------
+
+def create_organisation(session: Session, data: dict, *, verified: bool = False) -> Organisation:
+    clean = _load(OrganisationSchema(), data)
+    if clean.get("external_id") and session.scalar(
+            select(Organisation.id).where(Organisation.external_id == clean["external_id"])):
+        raise InvalidData({"external_id": ["Der findes allerede en organisation med dette id."]})
+    org = Organisation(**clean, verified=verified, verified_at=utcnow() if verified else None)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def update_organisation(session: Session, org: Organisation, data: dict) -> Organisation:
+    clean = _load(OrganisationSchema(), data, partial=True)
+    for key, value in clean.items():
+        setattr(org, key, value)
+    session.flush()
+    return org
+
+
+def set_verified(session: Session, org: Organisation, verified: bool) -> None:
+    org.verified = verified
+    org.verified_at = utcnow() if verified else None
+    session.flush()
+
+
+# --- offers -----------------------------------------------------------------------------------------
+
+def validate_offer(data: dict, *, partial: bool = False) -> dict:
+    return _load(OfferSchema(), data, partial=partial)
+
+
+def _apply(offer: Offer, clean: dict) -> None:
+    simple = ("external_id", "title", "description", "target_group", "age_min", "age_max", "audience",
+              "cost", "schedule", "tags", "languages", "assured_at")
+    for key in simple:
+        if key in clean:
+            setattr(offer, key, clean[key])
+    if "areas" in clean:
+        offer.areas = clean["areas"]
+    if "formats" in clean:
+        offer.set_formats(clean["formats"])
+    if "contact" in clean:
+        contact = clean["contact"] or {}
+        offer.contact_email = contact.get("email")
+        offer.contact_phone = contact.get("phone")
+    if "elements" in clean:
+        set_elements(offer, clean["elements"])
+    if "status" in clean:
+        offer.status = clean["status"]
+    offer.updated_at = utcnow()
+
+
+def create_offer(session: Session, organisation: Organisation, data: dict, *, status: str = "draft") -> Offer:
+    clean = validate_offer(data)
+    clean.setdefault("status", status)
+    if clean.get("external_id") and session.scalar(select(Offer.id).where(Offer.external_id == clean["external_id"])):
+        raise InvalidData({"external_id": ["Der findes allerede et tilbud med dette id."]})
+    offer = Offer(organisation=organisation, title=clean["title"])
+    session.add(offer)
+    _apply(offer, clean)
+    if "elements" not in clean:
+        set_elements(offer, {})
+    session.flush()
+    return offer
+
+
+def update_offer(session: Session, offer: Offer, data: dict, *, expected_version: int | None = None,
+                 partial: bool = False) -> Offer:
+    """Change an offer. A stale `expected_version` raises VersionConflict and nothing is written."""
+    if expected_version is not None and expected_version != offer.version:
+        raise VersionConflict(offer.version)
+    clean = validate_offer(data, partial=partial)
+    clean.pop("version", None)
+    if clean.get("external_id") and clean["external_id"] != offer.external_id and session.scalar(
+            select(Offer.id).where(Offer.external_id == clean["external_id"])):
+        raise InvalidData({"external_id": ["Der findes allerede et tilbud med dette id."]})
+    _apply(offer, clean)
+    flush_versioned(session, offer)
+    return offer
+
+
+def flush_versioned(session: Session, offer: Offer) -> None:
+    """Flush; a concurrent writer that got there first surfaces as VersionConflict."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        current = session.scalar(select(Offer.version).where(Offer.id == offer.id)) or 0
+        raise VersionConflict(current) from exc
+
+
+def set_elements(offer: Offer, elements: dict[str, dict]) -> None:
+    """Set the NGO's own levels and evidence; missing elements become level 0. Reviews are kept."""
+    existing = {row.element_key: row for row in offer.element_rows}
+    for key in ELEMENT_KEYS:
+        item = elements.get(key) or {}
+        row = existing.get(key)
+        if row is None:
+            row = ElementAssessment(element_key=key)
+            offer.element_rows.append(row)
+        level = int(item.get("level", row.level if key not in elements and row.id else 0) or 0)
+        if key in elements or row.id is None:
+            row.level = level
+            row.evidence = (item.get("evidence") or "").strip()
+    offer.recount_elements()
+
+
+def set_status(session: Session, offer: Offer, status: str) -> None:
+    if status not in ("draft", "published", "archived"):
+        raise InvalidData({"status": ["Ukendt status."]})
+    offer.status = status
+    offer.updated_at = utcnow()
+    if status == "published" and offer.assured_at is None:
+        offer.assured_at = utcnow()
+    flush_versioned(session, offer)
+
+
+def assure(session: Session, offer: Offer) -> None:
+    """The NGO confirms the offer is still correct (kept apart from updated_at)."""
+    offer.assured_at = utcnow()
+    flush_versioned(session, offer)
+
+
+def review_element(session: Session, offer: Offer, key: str, level: int | None, note: str,
+                   reviewer: User) -> ElementAssessment:
+    if key not in ELEMENT_KEYS:
+        raise InvalidData({"element": ["Ukendt element."]})
+    if level is not None and level not in (0, 1, 2, 3):
+        raise InvalidData({"level": ["Niveau skal være 0, 1, 2 eller 3."]})
+    note = (note or "").strip()
+    if level is not None and not note:
+        raise InvalidData({"note": ["Skriv en begrundelse for vurderingen."]})
+    row = offer.element(key)
+    if row is None:
+        set_elements(offer, {})
+        row = offer.element(key)
+    row.reviewed_level = level
+    row.review_note = note or None
+    row.reviewed_by_id = reviewer.id
+    row.reviewed_at = utcnow()
+    offer.recount_elements()
+    session.flush()
+    return row
+
+
+def delete_offer(session: Session, offer: Offer) -> None:
+    session.delete(offer)
+    session.flush()
+
+
+# --- users and passwords ------------------------------------------------------------------------------
+
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+        if algo != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                             dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def create_user(session: Session, data: dict, *, organisation: Organisation | None = None) -> User:
+    clean = _load(UserSchema(), data)
+    email = clean["email"].lower()
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise InvalidData({"email": ["Der findes allerede en bruger med denne e-mailadresse."]})
+    if clean["role"] == "ngo_editor" and organisation is None:
+        raise InvalidData({"organisation": ["En redaktør skal høre til en organisation."]})
+    user = User(email=email, name=clean.get("name", ""), password_hash=hash_password(clean["password"]),
+                role=clean["role"], organisation=organisation if clean["role"] == "ngo_editor" else None,
+                home_municipality=canonical_area(clean["home_municipality"]) if clean.get("home_municipality") else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        check_password(hash_password("x" * 12), password or "")  # same cost whether or not the user exists
+        return None
+    if not user.active or not check_password(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def sign_up_organisation(session: Session, org_data: dict, user_data: dict) -> tuple[Organisation, User]:
+    """An NGO registers itself and its first editor. The organisation waits for an admin's verification."""
+    errors: dict[str, list[str]] = {}
+    try:
+        org_clean = _load(OrganisationSchema(), org_data)
+    except InvalidData as exc:
+        errors.update({f"organisation.{k}": v for k, v in exc.errors.items()})
+        org_clean = None
+    try:
+        _load(UserSchema(), {**user_data, "role": "ngo_editor"})
+    except InvalidData as exc:
+        errors.update({f"user.{k}": v for k, v in exc.errors.items()})
+    email = (user_data.get("email") or "").strip().lower()
+    if email and session.scalar(select(User.id).where(User.email == email)):
+        errors.setdefault("user.email", []).append("Der findes allerede en bruger med denne e-mailadresse.")
+    if errors:
+        raise InvalidData(errors)
+    org = Organisation(**org_clean, verified=False)
+    session.add(org)
+    session.flush()
+    user = create_user(session, {**user_data, "role": "ngo_editor"}, organisation=org)
+    return org, user
+
+
+# --- API tokens -----------------------------------------------------------------------------------------
+
+DEFAULT_SCOPES = {"admin": list(SCOPES), "caseworker": ["match", "conversations"], "ngo_editor": ["offers:write"]}
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, name: str, role: str, organisation: Organisation | None = None,
+                 user: User | None = None, scopes: list[str] | None = None,
+                 expires_at: datetime | None = None, days: int | None = None) -> tuple[ApiToken, str]:
+    """Make a bearer token; only its hash is stored. Returns the row and the token to show once."""
+    errors: dict[str, list[str]] = {}
+    if role not in ROLES:
+        errors["role"] = [f"Ukendt rolle '{role}'. Vælg blandt: {', '.join(ROLES)}."]
+    if role == "ngo_editor" and organisation is None:
+        errors["organisation"] = ["Et token med rollen ngo_editor skal høre til en organisation."]
+    scopes = list(DEFAULT_SCOPES.get(role, [])) if scopes is None else scopes
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad:
+        errors["scopes"] = [f"Ukendt scope: {', '.join(bad)}. Vælg blandt: {', '.join(SCOPES)}."]
+    if not (name or "").strip():
+        errors["name"] = ["Skal udfyldes."]
+    if errors:
+        raise InvalidData(errors)
+    if days is not None:
+        expires_at = utcnow() + timedelta(days=days)
+    plain = "cm_" + secrets.token_urlsafe(32)
+    row = ApiToken(name=name.strip(), token_hash=_token_digest(plain), prefix=plain[:10], role=role,
+                   organisation=organisation, user_id=user.id if user else None, scopes=scopes,
+                   expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def find_token(session: Session, plain: str) -> ApiToken | None:
+    """The valid (not revoked, not expired) token for this bearer string, or None."""
+    if not plain or len(plain) > 200:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
+    if row is None or not row.is_valid():
+        return None
+    return row
+
+
+def revoke_token(session: Session, token_id_or_prefix: str) -> ApiToken | None:
+    cond = [ApiToken.prefix == token_id_or_prefix]
+    if token_id_or_prefix.isdigit():
+        cond.append(ApiToken.id == int(token_id_or_prefix))
+    row = session.scalar(select(ApiToken).where(or_(*cond)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return row
+
+
+def find_organisation(session: Session, ref: str) -> Organisation | None:
+    """By id or external_id."""
+    if ref is None:
+        return None
+    org = session.scalar(select(Organisation).where(Organisation.external_id == ref))
+    if org is None and str(ref).isdigit():
+        org = session.get(Organisation, int(ref))
+    return org

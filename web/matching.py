@@ -1,0 +1,98 @@
+"""Keeps one in-memory MatchEngine per process in step with the database.
+
+Each request compares the catalogue version in the database (one tiny SELECT) with the version the engine
+was built from; on a change it loads only the offers stamped since then (and the tombstones of deleted ones)
+and updates the engine incrementally. So an edit made by any process or machine shows in the next match.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import (ElementAssessment, Offer, OfferArea, Organisation, RemovedOffer,  # noqa: F401
+                            current_catalog_version)
+
+# Versions are handed out by a row-locked counter, but two transactions may commit out of order; looking a
+# little further back than the last version seen makes sure a late commit is not missed (upserts are idempotent).
+LOOKBACK = 50
+
+
+def load_records(session: Session, *, since: int | None = None) -> tuple[list[dict], list[int]]:
+    """Offer records (DESIGN.md) for visible offers, and ids of offers that must leave the index."""
+    o, org = Offer.__table__.c, Organisation.__table__.c
+    query = (select(o.id, o.external_id, o.title, o.description, o.target_group, o.age_min, o.age_max,
+                    o.audience, o.formats, o.cost, o.schedule, o.tags, o.languages, o.elements_count,
+                    o.assured_at, o.status, org.name.label("organisation"), org.verified)
+             .join(Organisation.__table__, org.id == o.organisation_id))
+    if since is not None:
+        query = query.where(o.change_seq > since)
+    rows = session.execute(query).mappings().all()
+    ids = [r["id"] for r in rows]
+    areas: dict[int, list[str]] = defaultdict(list)
+    area_q = select(OfferArea.offer_id, OfferArea.municipality).order_by(OfferArea.offer_id, OfferArea.position)
+    if since is not None:
+        if not ids:
+            area_rows = []
+        else:
+            area_rows = []
+            for i in range(0, len(ids), 1000):
+                area_rows.extend(session.execute(area_q.where(OfferArea.offer_id.in_(ids[i:i + 1000]))).all())
+    else:
+        area_rows = session.execute(area_q).all()
+    for offer_id, name in area_rows:
+        areas[offer_id].append(name)
+    records, hidden = [], []
+    for r in rows:
+        if r["status"] != "published" or not r["verified"]:
+            hidden.append(r["id"])
+            continue
+        records.append({
+            "id": r["id"], "external_id": r["external_id"], "title": r["title"],
+            "description": r["description"] or "", "target_group": r["target_group"] or "",
+            "age_min": r["age_min"], "age_max": r["age_max"], "audience": r["audience"] or [],
+            "areas": areas.get(r["id"], []), "formats": r["formats"] or [], "cost": r["cost"] or "",
+            "schedule": r["schedule"] or "", "tags": r["tags"] or [], "organisation": r["organisation"],
+            "elements_count": r["elements_count"] or 0, "assured_at": r["assured_at"],
+            "languages": r["languages"] or [],
+        })
+    if since is not None:
+        hidden.extend(session.execute(select(RemovedOffer.offer_id)
+                                      .where(RemovedOffer.change_seq > since)).scalars())
+    return records, hidden
+
+
+class MatchIndex:
+    def __init__(self) -> None:
+        from matcher import MatchEngine
+
+        self.engine = MatchEngine()
+        self.version: int | None = None
+        self._lock = threading.Lock()
+
+    def fresh(self, session: Session):
+        version = current_catalog_version(session)
+        if version == self.version:
+            return self.engine
+        with self._lock:
+            if version == self.version:
+                return self.engine
+            if self.version is None:
+                records, _ = load_records(session)
+                self.engine.rebuild(records)
+            else:
+                records, hidden = load_records(session, since=max(0, self.version - LOOKBACK))
+                for offer_id in hidden:
+                    self.engine.remove(offer_id)
+                for record in records:
+                    self.engine.upsert(record)
+            self.version = version
+        return self.engine
+
+
+def match_index() -> MatchIndex:
+    from flask import current_app
+
+    return current_app.extensions["civilmatch.match_index"]
