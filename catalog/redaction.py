@@ -152,7 +152,7 @@ _NAME_INTRO = re.compile(
 _LETTER = r"[^\W\d_][\u0300-\u036f]*"
 _NAME_WORD = re.compile(rf"(?:{_LETTER})+(?:[-'\u2019](?:{_LETTER})+)*")
 _NAME_GAP = re.compile(_HSP + "+")
-_MAX_NAME_WORDS = 3
+_MAX_NAME_WORDS = 4
 
 
 # --------------------------------------------------------------------------
