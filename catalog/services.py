@@ -166,6 +166,7 @@ def set_status(session: Session, offer: Offer, status: str) -> None:
 def assure(session: Session, offer: Offer) -> None:
     """The NGO confirms the offer is still correct (kept apart from updated_at)."""
     offer.assured_at = utcnow()
+    offer.updated_at = Offer.updated_at  # keep the stored value; otherwise the column's onupdate bumps it
     flush_versioned(session, offer)
 
 
