@@ -1,0 +1,189 @@
+"""Shared analysis pipeline: the same analyser and concept tagger are applied to
+queries and to offer texts, so caseworker words and NGO words meet in the
+same concept space."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import NEGATIONS, STOP_WORDS, Analyzer, WordInfo, stem, tokenize
+from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
+
+# A compound part evokes a concept a little more weakly than a whole word.
+PART_FACTOR = 0.8
+# Words that may stand between a negation and the concept word ("ikke tale om vold").
+_NEG_FILLERS = frozenset({"tale", "om", "er", "der", "noget", "nogen", "tegn", "på", "har", "et", "en",
+                          "mere", "spor", "af", "nogle", "problemer", "med"})
+
+
+@dataclass(frozen=True, slots=True)
+class ATok:
+    surface: str          # normalised word as written
+    info: WordInfo | None  # None for numbers / masked tokens
+    stop: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CHit:
+    key: str
+    weight: float
+    start: int            # token span in the analysed token list
+    end: int              # exclusive
+
+
+class ConceptTagger:
+    def __init__(self, analyzer: Analyzer):
+        self.analyzer = analyzer
+        self.single: dict[str, list[tuple[str, float]]] = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+        self.exact: dict[str, list[tuple[str, float]]] = {}
+        for c in CONCEPTS:
+            for raw in c.terms:
+                text, w = raw, 1.0
+                if ":" in raw:
+                    text, ws = raw.rsplit(":", 1)
+                    w = float(ws)
+                if text.startswith("="):  # exact surface word (its stem is ambiguous)
+                    self.exact.setdefault(text[1:].casefold(), []).append((c.key, w))
+                    continue
+                ws_ = text.replace("-", " ").split()
+                stems = tuple(self._term_stem(x) for x in ws_)
+                if len(stems) == 1:
+                    self._add_single(stems[0], c.key, w)
+                else:
+                    self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
+
+    def _term_stem(self, word: str) -> str:
+        return stem(word.casefold())
+
+    def _add_single(self, st: str, key: str, w: float) -> None:
+        lst = self.single.setdefault(st, [])
+        for i, (k, old) in enumerate(lst):
+            if k == key:
+                lst[i] = (k, max(old, w))
+                return
+        lst.append((key, w))
+
+    def tag(self, toks: list[ATok]) -> list[CHit]:
+        """Concept hits in a token sequence (negated hits are dropped)."""
+        hits: list[CHit] = []
+        n = len(toks)
+        single = self.single
+        phrases = self.phrases
+        for i, t in enumerate(toks):
+            info = t.info
+            if info is None:
+                continue
+            st = info.stem
+            found: dict[str, tuple[float, int]] = {}
+            for key, w in single.get(st, ()):
+                found[key] = (w, i + 1)
+            for key, w in self.exact.get(info.word, ()):
+                found[key] = (w, i + 1)
+            if info.parts:
+                for p in info.parts:
+                    for key, w in single.get(p, ()):
+                        pw = w * PART_FACTOR
+                        if key not in found or found[key][0] < pw:
+                            found[key] = (pw, i + 1)
+            for stems, key, w in phrases.get(st, ()):
+                end = self._match_phrase(toks, i, stems)
+                if end and (key not in found or found[key][0] <= w):
+                    found[key] = (w, end)
+            if not found:
+                continue
+            negated = t.surface not in NEGATIONS and self._negated(toks, i)
+            if negated:
+                continue
+            for key, (w, end) in found.items():
+                hits.append(CHit(key, w, i, end))
+        return hits
+
+    @staticmethod
+    def _match_phrase(toks: list[ATok], i: int, stems: tuple[str, ...]) -> int:
+        """End index if ``stems`` match from token i (one extra token allowed)."""
+        j = i + 1
+        skipped = 0
+        n = len(toks)
+        for s in stems[1:]:
+            while True:
+                if j >= n:
+                    return 0
+                info = toks[j].info
+                if info is not None and (info.stem == s or s in info.parts):
+                    j += 1
+                    break
+                if skipped >= 1 or info is None:
+                    return 0
+                skipped += 1
+                j += 1
+        return j
+
+    @staticmethod
+    def _negated(toks: list[ATok], i: int) -> bool:
+        j = i - 1
+        gap = 0
+        while j >= 0 and gap <= 3:
+            s = toks[j].surface
+            if s in NEGATIONS:
+                return True
+            if s not in _NEG_FILLERS:
+                return False
+            gap += 1
+            j -= 1
+        return False
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    return Analyzer(all_terms())
+
+
+@lru_cache(maxsize=1)
+def default_tagger() -> ConceptTagger:
+    return ConceptTagger(default_analyzer())
+
+
+def analyse_tokens(surfaces: list[str], masked: set[int] | frozenset[int] = frozenset()) -> list[ATok]:
+    an = default_analyzer().analyse
+    out: list[ATok] = []
+    for i, s in enumerate(surfaces):
+        if i in masked or s.isdigit() or not s.isalpha():
+            out.append(ATok(s, None, True))
+        else:
+            out.append(ATok(s, an(s), s in STOP_WORDS))
+    return out
+
+
+# Words that say nothing about the need (besides Danish stop words).
+TERM_STOP = frozenset("""
+ingen intet uden to tre fire fem seks syv otte ni ti bor boende søger ønsker ønske brug behov kun
+første fået får virker lige stadig siger fortæller mere rigtig hel hele gang gange lang længe nogen
+hjælp hjælpe støtte tilbud kommune år gammel gl mdr uger uge dag dage
+""".split())
+
+
+def terms_of(toks: list[ATok]) -> dict[str, float]:
+    """BM25 terms of a token sequence: whole-word stems (1.0) and compound parts (0.5)."""
+    tf: dict[str, float] = {}
+    for t in toks:
+        info = t.info
+        if info is None or t.stop or len(t.surface) < 2 or t.surface in TERM_STOP:
+            continue
+        tf[info.stem] = tf.get(info.stem, 0.0) + 1.0
+        for p in info.parts:
+            if p != info.stem and p not in STOP_WORDS:
+                tf[p] = tf.get(p, 0.0) + 0.5
+    return tf
+
+
+@lru_cache(maxsize=50_000)
+def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
+    """Tokens and concept hits of one offer field (cached: many fields repeat)."""
+    toks = analyse_tokens([t.surface for t in tokenize(text)])
+    return tuple(toks), tuple(default_tagger().tag(toks))
+
+
+def concept_label(key: str) -> str:
+    c = CONCEPTS_BY_KEY.get(key)
+    return c.label if c else key

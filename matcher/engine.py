@@ -1,0 +1,264 @@
+"""MatchEngine: the public, thread-safe entry point (see docs/DESIGN.md).
+
+The scoring formula is documented in :mod:`matcher.rank`.
+
+Concurrency: every mutation and every search runs under one RLock, so a search
+always sees one consistent state of the index (a mutation never interleaves with
+a search). Searches are short (milliseconds) and CPython runs Python code on
+one core at a time anyway, so this costs no throughput. ``upsert``/``remove``
+are incremental: a removed or replaced offer's slot is tombstoned and its
+document statistics are subtracted; the index is compacted by a rebuild when a
+third of the slots are dead.
+"""
+from __future__ import annotations
+
+import heapq
+import threading
+from typing import Any, Iterable
+
+from .analysis import analyse_field, concept_label
+from .models import Hit, MatchResult, Need
+from .places import NATIONWIDE
+from .rank import (CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
+                   field_texts, related_concepts)
+from .text import normalize
+from .understand import understand
+
+LEFT_OUT_SHARE = 0.25   # an excluded offer counts in left_out if its relevance >= 25 % of the best
+
+
+def _age_range(amin: int, amax: int) -> str:
+    if amin != NO_MIN and amax != NO_MAX:
+        return f"{amin}–{amax} år"
+    if amin != NO_MIN:
+        return f"fra {amin} år"
+    if amax != NO_MAX:
+        return f"op til {amax} år"
+    return "alle aldre"
+
+
+def _quote(ws: Iterable[str], n: int = 2) -> str:
+    out: list[str] = []
+    for w in ws:
+        if w not in out:
+            out.append(w)
+        if len(out) >= n:
+            break
+    return ", ".join(f"'{w}'" for w in out)
+
+
+class MatchEngine:
+    def __init__(self, records: Iterable[dict[str, Any]] | None = None):
+        self._lock = threading.RLock()
+        self._index = Index()
+        if records is not None:
+            self.rebuild(records)
+
+    # -- mutation -----------------------------------------------------------
+    def rebuild(self, records: Iterable[dict[str, Any]]) -> None:
+        recs: dict[Any, dict[str, Any]] = {}
+        for r in records:
+            recs[r.get("id")] = r
+        idx = Index()
+        docs = []
+        for r in recs.values():
+            d = analyse_offer(r)
+            idx.add_stats(d, +1)
+            docs.append((r, d))
+        for r, d in docs:
+            idx.add(r, d, stats=False)
+        with self._lock:
+            self._index = idx
+
+    def upsert(self, record: dict[str, Any]) -> None:
+        doc = analyse_offer(record)
+        with self._lock:
+            self._index.add(record, doc)
+            self._maybe_compact()
+
+    def remove(self, offer_id: Any) -> None:
+        with self._lock:
+            self._index.remove(offer_id)
+            self._maybe_compact()
+
+    def _maybe_compact(self) -> None:
+        if self._index.needs_compaction():
+            self.rebuild(self._index.live_records())
+
+    def __len__(self) -> int:
+        return self._index.n_alive
+
+    # -- reading ------------------------------------------------------------
+    def understand(self, text: str) -> Need:
+        return understand(text)
+
+    def match(self, text: str, limit: int = 10, municipality: str | None = None,
+              child_ages: list[int] | None = None, formats: list[str] | None = None) -> MatchResult:
+        need = understand(text)
+        if municipality is not None:
+            need.municipality = municipality or None
+            need.municipality_source = "angivet" if municipality else None
+        if child_ages is not None:
+            need.child_ages = [int(a) for a in child_ages]
+        if formats is not None:
+            need.formats = list(formats)
+            need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
+        return self.search(need, limit=limit)
+
+    def search(self, need: Need, limit: int = 10, offset: int = 0) -> MatchResult:
+        limit = max(0, int(limit))
+        offset = max(0, int(offset))
+        with self._lock:
+            idx = self._index
+            acc: dict[int, float] = {}
+            get = acc.get
+            qterms = dict(need.term_weights) if need.term_weights else {}
+            for t in need.terms:
+                qterms.setdefault(t, 1.0)
+            for t, qw in qterms.items():
+                qw = min(qw, 1.5)
+                p = idx.post.get(t)
+                if p is None or idx.df.get(t, 0) <= 0:
+                    ft = idx.fuzzy_term(t)
+                    if ft is None:
+                        continue
+                    t, qw = ft, qw * 0.7
+                    p = idx.post[t]
+                m = idx.idf(t) * qw
+                for s, v in zip(p[0], p[1]):
+                    acc[s] = get(s, 0.0) + v * m
+            cq = related_concepts((c.key, c.weight) for c in need.concepts)
+            for c, (w, _src, _direct) in cq.items():
+                p = idx.cpost.get(c)
+                if p is None:
+                    continue
+                m = CONCEPT_WEIGHT * w * idx.cidf(c)
+                for s, v in zip(p[0], p[1]):
+                    acc[s] = get(s, 0.0) + v * m
+
+            muni = need.municipality
+            local = idx.muni.get(muni, set()) if muni else None
+            national = idx.national
+            ages = [int(a) for a in need.child_ages]
+            alive = idx.alive
+            amin_a, amax_a = idx.age_min, idx.age_max
+            want_bits = 0
+            for f in need.formats:
+                want_bits |= FORMAT_BITS.get(f, 0)
+            excl_bits = 0
+            for f in need.excluded_formats:
+                excl_bits |= FORMAT_BITS.get(f, 0)
+            langs = set(need.languages)
+            best_rel = max(acc.values(), default=0.0)
+            floor = best_rel * LEFT_OUT_SHARE
+            area_out = 0
+            age_out: dict[tuple[int, int], int] = {}
+            scored: list[tuple[float, Any, int]] = []
+            for s, rel in acc.items():
+                if rel <= 0 or not alive[s]:
+                    continue
+                if local is not None and s not in local and s not in national:
+                    if rel >= floor:
+                        area_out += 1
+                    continue
+                if ages:
+                    lo, hi = amin_a[s], amax_a[s]
+                    if not any(lo <= a <= hi for a in ages):
+                        if rel >= floor:
+                            age_out[(lo, hi)] = age_out.get((lo, hi), 0) + 1
+                        continue
+                f = 1.0
+                fb = idx.fmt[s]
+                if want_bits and fb & want_bits:
+                    f *= 1.15
+                if excl_bits and fb & excl_bits:
+                    f *= 0.5 if (fb & ~excl_bits) == 0 else 0.9
+                if need.free_only:
+                    f *= 1.1 if idx.free[s] else 0.7
+                if langs and langs & idx.langs[s]:
+                    f *= 1.15
+                scored.append((rel * f * idx.prior[s], idx.ids[s], s))
+            total = len(scored)
+            top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
+            chosen = [(sc, oid, idx.records[s], s in national, idx.langs[s]) for sc, oid, s in top]
+            left_out: list[dict[str, Any]] = []
+            if area_out:
+                left_out.append({"count": area_out, "reason": f"dækker ikke {muni}"})
+            for (lo, hi), cnt in sorted(age_out.items(), key=lambda kv: (-kv[1], kv[0])):
+                left_out.append({"count": cnt, "reason": f"kun for {_age_range(lo, hi)}"})
+        hits = [Hit(oid, float(sc), self._reasons(need, cq, rec, nat, lg))
+                for sc, oid, rec, nat, lg in chosen]
+        return MatchResult(need=need, results=hits, left_out=left_out, total_eligible=total)
+
+    # -- explanations ---------------------------------------------------------
+    def _reasons(self, need: Need, cq: dict, rec: dict[str, Any], national: bool,
+                 langs: frozenset[str]) -> list[str]:
+        reasons: list[str] = []
+        texts = field_texts(rec)
+        offer_words: dict[str, list[str]] = {}
+        stem_words: dict[str, list[str]] = {}
+        for f in FIELDS:
+            toks, hits = analyse_field(texts[f])
+            for h in hits:
+                offer_words.setdefault(h.key, []).append(
+                    " ".join(toks[k].surface for k in range(h.start, h.end)))
+            for t in toks:
+                if t.info is not None and not t.stop:
+                    stem_words.setdefault(t.info.stem, []).append(t.surface)
+                    for p in t.info.parts:
+                        stem_words.setdefault(p, []).append(t.surface)
+        qwords = {c.key: c.words for c in need.concepts}
+        contrib = []
+        for c, (w, src, direct) in cq.items():
+            if c in offer_words:
+                contrib.append((w * (1.0 if direct else 0.8), c, src, direct))
+        contrib.sort(key=lambda x: (-x[0], x[1]))
+        for _w, c, src, direct in contrib[:3]:
+            if direct:
+                reasons.append(f"Matcher behovet '{concept_label(c)}': "
+                               f"{_quote(qwords.get(c, []))} ↔ {_quote(offer_words[c])}")
+            else:
+                reasons.append(f"Beslægtet med behovet '{concept_label(src)}': tilbuddet handler om "
+                               f"'{concept_label(c)}' ({_quote(offer_words[c])})")
+        common = [stem_words[t][0] for t in need.terms if t in stem_words]
+        if common:
+            reasons.append("Fælles ord: " + _quote(sorted(set(common)), 4))
+        # area
+        if need.municipality:
+            reasons.append("Landsdækkende" if national else f"Dækker {need.municipality}")
+        else:
+            reasons.append("Landsdækkende" if national else
+                           "Lokalt tilbud i " + ", ".join(str(a) for a in (rec.get("areas") or [])))
+        # age
+        amin, amax = rec.get("age_min"), rec.get("age_max")
+        lo = NO_MIN if amin is None else int(amin)
+        hi = NO_MAX if amax is None else int(amax)
+        if need.child_ages:
+            fits = [a for a in need.child_ages if lo <= a <= hi]
+            if amin is None and amax is None:
+                reasons.append("Ingen aldersgrænse")
+            elif fits:
+                reasons.append(f"Passer til {', '.join(str(a) for a in fits)} år (tilbuddet: {_age_range(lo, hi)})")
+        # preferences
+        ofmts = [normalize(str(f)) for f in rec.get("formats") or ()]
+        for f in need.formats:
+            if f in ofmts:
+                reasons.append(f"Foregår som ønsket: {f}")
+            else:
+                reasons.append(f"Ikke som ønsket: {f} (tilbuddet: {', '.join(ofmts) or 'ikke oplyst'})")
+        for f in need.excluded_formats:
+            if f in ofmts:
+                reasons.append(f"Foregår {f}, som ikke ønskes")
+        if need.free_only:
+            cost = str(rec.get("cost") or "").strip()
+            if "gratis" in normalize(cost):
+                reasons.append("Gratis")
+            else:
+                reasons.append(f"Ikke gratis: {cost or 'pris ikke oplyst'}")
+        for lang in need.languages:
+            if lang in langs:
+                reasons.append(f"Tilbydes på {lang}")
+            else:
+                reasons.append(f"Ikke oplyst på {lang}")
+        return reasons
+

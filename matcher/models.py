@@ -1,0 +1,82 @@
+"""Data classes of the matcher API (see docs/DESIGN.md)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ConceptHit:
+    key: str
+    label: str                 # Danish
+    words: list[str]           # the query words that evoked it
+    weight: float = 1.0        # evidence strength (0-1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "words": list(self.words),
+                "weight": round(float(self.weight), 3)}
+
+
+@dataclass
+class Need:
+    municipality: str | None = None
+    municipality_source: str | None = None
+    child_ages: list[int] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    excluded_formats: list[str] = field(default_factory=list)
+    free_only: bool = False
+    languages: list[str] = field(default_factory=list)
+    concepts: list[ConceptHit] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    # Extras (not in DESIGN.md, additive): ages of parents named in the text,
+    # pregnancy flag, weights of the analysed terms.
+    parent_ages: list[int] = field(default_factory=list)
+    pregnant: bool = False
+    term_weights: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "municipality": self.municipality,
+            "municipality_source": self.municipality_source,
+            "child_ages": [int(a) for a in self.child_ages],
+            "parent_ages": [int(a) for a in self.parent_ages],
+            "pregnant": bool(self.pregnant),
+            "audience": list(self.audience),
+            "formats": list(self.formats),
+            "excluded_formats": list(self.excluded_formats),
+            "free_only": bool(self.free_only),
+            "languages": list(self.languages),
+            "concepts": [c.to_dict() for c in self.concepts],
+            "terms": list(self.terms),
+        }
+
+
+@dataclass
+class Hit:
+    offer_id: Any
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"offer_id": self.offer_id, "score": round(float(self.score), 4),
+                "reasons": list(self.reasons)}
+
+
+@dataclass
+class MatchResult:
+    need: Need
+    results: list[Hit] = field(default_factory=list)
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+    total_eligible: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "understood": self.need.to_dict(),
+            "results": [h.to_dict() for h in self.results],
+            "left_out": [dict(x) for x in self.left_out],
+            "total_eligible": int(self.total_eligible),
+        }
+
+
+__all__ = ["ConceptHit", "Need", "Hit", "MatchResult", "asdict"]
