@@ -144,14 +144,20 @@ def default_tagger() -> ConceptTagger:
     return ConceptTagger(default_analyzer())
 
 
-def analyse_tokens(surfaces: list[str], masked: set[int] | frozenset[int] = frozenset()) -> list[ATok]:
+def analyse_tokens(surfaces: list[str], masked: set[int] | frozenset[int] = frozenset(),
+                   known=None) -> list[ATok]:
+    """Analyse words; ``known(word)`` (optional) vetoes typo corrections of words
+    that are known elsewhere (e.g. words that occur in the offers)."""
     an = default_analyzer().analyse
     out: list[ATok] = []
     for i, s in enumerate(surfaces):
         if i in masked or s.isdigit() or not s.isalpha():
             out.append(ATok(s, None, True))
         else:
-            out.append(ATok(s, an(s), s in STOP_WORDS))
+            info = an(s)
+            if info.corrected_from is not None and known is not None and known(s):
+                info = WordInfo(s, stem(s), default_analyzer().split(s))
+            out.append(ATok(s, info, s in STOP_WORDS))
     return out
 
 

@@ -22,7 +22,7 @@ from .places import NATIONWIDE
 from .rank import (CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
                    field_texts, related_concepts)
 from .text import normalize
-from .understand import understand
+from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25   # an excluded offer counts in left_out if its relevance >= 25 % of the best
 
@@ -90,11 +90,14 @@ class MatchEngine:
 
     # -- reading ------------------------------------------------------------
     def understand(self, text: str) -> Need:
-        return understand(text)
+        """Parse a need. Words that occur in the indexed offers are never
+        "typo-corrected" into another word (the catalogue widens the lexicon)."""
+        vocab = self._index.surface_vocab
+        return default_parser().parse(text, known=vocab.__contains__)
 
     def match(self, text: str, limit: int = 10, municipality: str | None = None,
               child_ages: list[int] | None = None, formats: list[str] | None = None) -> MatchResult:
-        need = understand(text)
+        need = self.understand(text)
         if municipality is not None:
             need.municipality = municipality or None
             need.municipality_source = "angivet" if municipality else None

@@ -105,12 +105,14 @@ def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
 class Doc:
     """What the index keeps per offer (analysis is redone lazily for reasons)."""
 
-    __slots__ = ("terms", "concepts", "lens")
+    __slots__ = ("terms", "concepts", "lens", "surfaces")
 
-    def __init__(self, terms: dict[str, dict[str, float]], concepts: dict[str, float], lens: dict[str, int]):
+    def __init__(self, terms: dict[str, dict[str, float]], concepts: dict[str, float], lens: dict[str, int],
+                 surfaces: frozenset[str] = frozenset()):
         self.terms = terms
         self.concepts = concepts
         self.lens = lens
+        self.surfaces = surfaces
 
 
 def analyse_offer(rec: dict[str, Any]) -> Doc:
@@ -118,8 +120,10 @@ def analyse_offer(rec: dict[str, Any]) -> Doc:
     per_term: dict[str, dict[str, float]] = {}
     lens: dict[str, int] = {}
     cx: dict[str, float] = {}
+    surfaces: set[str] = set()
     for f in FIELDS:
         toks, hits = analyse_field(texts[f])
+        surfaces.update(t.surface for t in toks if t.info is not None)
         tf = terms_of(list(toks))
         lens[f] = sum(1 for t in toks if t.info is not None and not t.stop)
         for t, v in tf.items():
@@ -128,7 +132,7 @@ def analyse_offer(rec: dict[str, Any]) -> Doc:
         for h in hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
     concepts = {k: _q(1 - math.exp(-x)) for k, x in cx.items() if x > 0}
-    return Doc(per_term, concepts, lens)
+    return Doc(per_term, concepts, lens, frozenset(surfaces))
 
 
 class Index:
@@ -158,6 +162,7 @@ class Index:
         self._fuzzy_cache: dict[str, str | None] = {}
         self._buckets: dict[str, list[str]] | None = None
         self._lang_intern: dict[frozenset[str], frozenset[str]] = {}
+        self.surface_vocab: set[str] = set()   # words written in offers (vetoes typo corrections)
 
     # -- building -----------------------------------------------------------
     def avglen(self, f: str) -> float:
@@ -202,6 +207,7 @@ class Index:
                 self.national.add(slot)
             else:
                 self.muni.setdefault(a, set()).add(slot)
+        self.surface_vocab.update(doc.surfaces)
         # postings
         new_vocab = False
         for t, fields in doc.terms.items():

@@ -180,4 +180,26 @@ class Analyzer:
         fixed = self.correct(word)
         if fixed is not None and fixed != word:
             return WordInfo(fixed, stem(fixed), self.split(fixed), corrected_from=word)
+        # a compound whose last part has a typo: "budgethjæp" -> budget + hjælp
+        n = len(word)
+        for i in range(n - 4, 2, -1):
+            head = word[:i]
+            if head not in self._part_vocab or len(head) < 4:
+                continue
+            tail = word[i:]
+            for t in (tail, tail[1:] if tail[:1] in _LINKS else None):
+                if t and len(t) >= 4:
+                    fx = self._correct_part(t)
+                    if fx is not None:
+                        fixed = head + word[i:i + (len(tail) - len(t))] + fx
+                        return WordInfo(fixed, stem(fixed), (stem(head), stem(fx)), corrected_from=word)
         return WordInfo(word, st, ())
+
+    def _correct_part(self, part: str) -> str | None:
+        if part in self._part_vocab:
+            return None
+        bucket = self._buckets.get(part[0])
+        if not bucket:
+            return None
+        hit = process.extractOne(part, bucket, scorer=OSA.distance, score_cutoff=1)
+        return hit[0] if hit is not None and len(hit[0]) >= 4 else None

@@ -38,7 +38,7 @@ CONCEPTS: tuple[Concept, ...] = (
         trist efter fødslen, nedtrykt efter fødslen, angst efter fødslen, psykisk reaktion efter fødsel,
         svær start på forældreskabet:0.7, fødselsangst:0.7, fødselstraume, traumatisk fødsel,
         svær fødsel:0.7, voldsom fødsel:0.7, mistrivsel efter fødslen, efterfødsels, barselsperiode:0.3,
-        fødselspsykose, svært ved at knytte sig:0.5, ked af det efter fødslen""",
+        fødselspsykose, svært ved at knytte sig:0.5, ked af det efter fødslen, græder meget:0.4, ikke mærke glæden:0.7, ingen glæde ved barnet:0.7, glæden ved barnet:0.6, føler sig ikke som en god mor:0.6, overvældet:0.4""",
         {"graviditet_spaed": 0.35, "psykisk_sygdom_foraelder": 0.3, "netvaerk_foraeldre": 0.2},
     ),
     _c(
@@ -49,7 +49,7 @@ CONCEPTS: tuple[Concept, ...] = (
         ensom mor, ensom far, ensomme forældre, ensomme mødre, ensom forælder, isoleret mor, isoleret,
         ensomhed:0.6, ensom:0.6, alene:0.4, mangler netværk, manglende netværk, intet netværk,
         ingen netværk, lille netværk, spinkelt netværk, svagt netværk, ingen familie, ingen venner i byen,
-        tilflytter, tilflyttet, nytilflyttet, flyttet til byen, ingen at snakke med, ingen at tale med,
+        tilflytter, tilflyttet, nytilflyttet, flyttet til byen, ingen at snakke med, ingen at tale med, kender ingen, kender ikke nogen, møde andre, møde andre forældre, møde andre mødre, ingen familie i nærheden, ingen bedsteforældre, ingen i nærheden,
         andre forældre, andre mødre, andre i samme situation:0.6, ligesindede, fællesskab:0.6,
         sociale relationer:0.6, socialt fællesskab, familieven, familievenner, familiekontakt,
         frivillig familieven, besøgsven:0.6, støttefamilie, aflastning:0.5, aflastningsfamilie:0.6,
@@ -92,7 +92,7 @@ CONCEPTS: tuple[Concept, ...] = (
         """ung mor, unge mødre, ung far, unge fædre, unge forældre, ung forælder, teenagemor, teenagemødre,
         teenagefar, teenagegravid, ung gravid, unge gravide, mor som ung, tidligt forældreskab,
         enlig, enlige, enlig mor, enlige mødre, enlig far, enlige fædre, enlig forsørger,
-        enlige forsørgere, alene med barnet, alene med børnene, alene med, alenemor, alenemødre,
+        enlige forsørgere, alene med barnet, alene med børnene, alene med:0.5, alenemor, alenemødre,
         alenefar, alenefædre, solomor, solomødre, eneforsørger, eneforældre, alene om forældreskabet,
         under 25, ung og gravid, uddannelse og barn:0.6""",
         {"netvaerk_foraeldre": 0.35, "graviditet_spaed": 0.3, "oekonomi_gaeld": 0.15},
@@ -101,7 +101,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "skilsmisse",
         "Skilsmisse og samlivsbrud",
         """skilsmisse, skilsmisser, skilt, skilles, skilles ad, skilsmissebørn, skilsmissebarn,
-        skilsmissefamilie, skilsmissegruppe, samlivsbrud, samlivsophævelse, brud, bruddet, gået fra hinanden,
+        skilsmissefamilie, skilsmissegruppe, samlivsbrud, samlivsophævelse, brud, bruddet, gået fra hinanden, gik fra hinanden, skændes:0.6, skænderier:0.6, forældrene skændes, forældrenes konflikter,
         går fra hinanden, flyttet fra hinanden, separation, separeret, delebørn, delebarn, deleordning,
         to hjem, samvær, samværet, samværsordning, bopæl, bopælsforælder, forældremyndighed,
         familieretshuset, højkonflikt, højkonfliktskilsmisse, konflikt mellem forældrene,
@@ -169,7 +169,7 @@ CONCEPTS: tuple[Concept, ...] = (
         regninger, =rykkere, inkasso, kviklån, forbrugslån, fogedretten, fogeden, udpantning, restance,
         huslejerestance, lav indkomst, lavindkomst, kontanthjælp, uddannelseshjælp, overførselsindkomst,
         fattigdom, =fattig, =fattige, økonomisk trængt, økonomisk udsat, få penge, ingen penge, mangler penge,
-        penge:0.6, pengene slår ikke til, svært ved at få pengene til at slå til, ikke råd, har ikke råd,
+        penge:0.6, pengene slår ikke til, svært ved at få pengene til at slå til, ikke råd, har ikke råd, husleje, huslejen, bagud med huslejen, ledig:0.4, ledige:0.4, arbejdsløs:0.4, arbejdsløse:0.4, jobcenter:0.3,
         råd til:0.5, privatøkonomi, skat:0.4, skattegæld, udsættelse, udsat af boligen, hjemløs:0.5,
         boligproblemer:0.5, bolig:0.3, socialrådgivning:0.4, rådgivning om økonomi""",
         {"materiel_hjaelp": 0.35, "ferie_oplevelser": 0.15, "fritid": 0.1},
@@ -197,7 +197,7 @@ CONCEPTS: tuple[Concept, ...] = (
         sport, idræt, fodbold, håndbold, svømning, gymnastik, =dans, ridning, kampsport, boksning,
         spejder, spejderne, spejdergruppe, musik, =kor, teater, kreative aktiviteter, kontingent,
         kontingenthjælp, kontingentstøtte, udstyr:0.5, aktiviteter:0.5, aktivitet:0.4, hobby, hobbyer,
-        følgeven, sidder derhjemme, sidder bare derhjemme, ingen fritidsaktiviteter, ikke går til noget,
+        følgeven, sidder derhjemme:0.6, sidder bare derhjemme:0.6, ingen fritidsaktiviteter, ikke går til noget,
         går ikke til noget, går ikke til nogen, bevæge sig, motion""",
         {"trivsel_unge": 0.2, "mentor_unge": 0.15, "ferie_oplevelser": 0.2},
     ),
@@ -221,7 +221,7 @@ CONCEPTS: tuple[Concept, ...] = (
         en voksen at tale med, stabil voksen, voksen der har tid, en voksen ved sin side, voksenkontakt,
         mangler voksne, mangler en voksen, få voksne, spinkelt voksennetværk, kontaktperson:0.6,
         lektiemakker:0.6, ven:0.3, sparringspartner, sparring:0.5, vejledning om uddannelse:0.5,
-        job:0.4, uddannelse og job:0.5, fritidsjob:0.4, ungementor, studiementor""",
+        uddannelse og job:0.5, fritidsjob:0.3, ungementor, studiementor""",
         {"trivsel_unge": 0.25, "lektiehjaelp_skole": 0.2, "faengsel_kriminalitet": 0.15,
          "fritid": 0.15, "anbragte_efterværn": 0.15},
     ),
@@ -299,7 +299,7 @@ CONCEPTS: tuple[Concept, ...] = (
         """anonym, anonymt, anonyme, anonym rådgivning, anonym samtale, anonymt chat, anonymitet,
         tavshedspligt:0.5, børnetelefon, børnetelefonen, børnelinjen, ungelinjen, chatrådgivning,
         brevkasse, brevrådgivning, chat, chatte, skrive anonymt, ringe anonymt, rådgivningslinje,
-        telefonrådgivning, hotline:0.6, døgnåben:0.5, nogen at skrive med, skrive med nogen,
+        telefonrådgivning, hotline:0.6, døgnåben:0.5, nogen at skrive med, skrive med nogen, uden at sige hvem, uden at oplyse navn, uden at give sit navn, uden navn, ringe hen:0.5,
         vil ikke have at forældrene ved, uden forældrene ved det, uden at forældrene ved, ikke fortælle det til nogen,
         tør ikke fortælle""",
         {"trivsel_unge": 0.3},
@@ -362,6 +362,7 @@ område området kommune kommunen byen lokal lokale landsdækkende hele landet
 dag dage uge uger måned måneder år årig gammel gamle baby babyer spæd småbørn
 støttegruppe netværksgruppe forældregruppe børnegruppe ungegruppe pigegruppe drengegruppe
 mødested værested møde møder aften aftener eftermiddag eftermiddage
+bange glæde glæden søger søgte meste mener siger sagde fortalt ligesom måske
 rådgivningscenter familiehus familiecenter værested frivillighus frivilligcenter
 """.split()
 

@@ -427,7 +427,7 @@ class NeedParser:
         wanted = [f for f in wanted if f not in excluded]
         return wanted, excluded, fmt_idx
 
-    def parse(self, text: str) -> Need:
+    def parse(self, text: str, known=None) -> Need:
         text = (text or "")[:MAX_TEXT]
         norm, toks = _tokens_with_case(text)
         surf = [t[0] for t in toks]
@@ -457,7 +457,7 @@ class NeedParser:
         need.audience = aud
 
         masked = m_idx | a_idx
-        atoks = analyse_tokens(surf, masked)
+        atoks = analyse_tokens(surf, masked, known)
         chits = default_tagger().tag(atoks)
         by_key: dict[str, ConceptHit] = {}
         for h in chits:
@@ -480,12 +480,45 @@ class NeedParser:
                     "unge_enlige_foraeldre", concept_label("unge_enlige_foraeldre"), [f"forælder {w}"], 0.8)
             else:
                 ch.weight = 1 - (1 - ch.weight) * 0.2
+        self._context_rules(need, by_key, surf)
         need.concepts = sorted(by_key.values(), key=lambda c: (-c.weight, c.key))
         term_toks = [t if i not in f_idx else t.__class__(t.surface, None, True) for i, t in enumerate(atoks)]
         tw = terms_of(term_toks)
         need.term_weights = tw
         need.terms = sorted(tw)
         return need
+
+
+    @staticmethod
+    def _context_rules(need: Need, by_key: dict[str, ConceptHit], surf: list[str]) -> None:
+        """Who the trouble is about changes the concept (general rules of the field)."""
+        ages = need.child_ages
+        youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf)
+        baby = (0 in ages) or need.pregnant
+        tr = by_key.get("trivsel_unge")
+        # low mood around a baby or a pregnancy is a parent's post-natal reaction
+        mood = [by_key[k] for k in ("trivsel_unge", "psykisk_sygdom_foraelder") if k in by_key]
+        if baby and mood and not youth:
+            w = max(c.weight for c in mood) * 0.8
+            words = [x for c in mood for x in c.words]
+            fd = by_key.get("fodselsdepression")
+            if fd is None:
+                by_key["fodselsdepression"] = ConceptHit(
+                    "fodselsdepression", concept_label("fodselsdepression"), words[:3], w)
+            else:
+                fd.weight = 1 - (1 - fd.weight) * (1 - w)
+        # no school-age child and no young person: loneliness etc. is the parents'
+        if tr is not None and not youth:
+            tr.weight *= 0.3
+            nw = by_key.get("netvaerk_foraeldre")
+            if nw is not None:
+                nw.weight = 1 - (1 - nw.weight) * 0.5
+
+
+_YOUTH_WORDS = frozenset({
+    "ung", "unge", "teenager", "teenageren", "teenagere", "teenagepige", "teenagedreng", "pubertet",
+    "puberteten", "skoleelev", "elev", "klasse", "klassen", "skolen", "gymnasiet", "efterskole",
+})
 
 
 @lru_cache(maxsize=1)
