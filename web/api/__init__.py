@@ -1,5 +1,16 @@
-"""The JSON API under /api/v1 (flask-smorest, documented in /api/openapi.json)."""
+"""The JSON API under /api/v1 (flask-smorest, documented in /api/openapi.json and on /api/docs)."""
 
 
 def blueprints():
-    return []
+    from . import docs, match, offers
+
+    found = [offers.blp, match.blp]
+    try:
+        from .conversations import blp as conversations_blp
+    except ImportError as exc:
+        if exc.name != "web.api.conversations":  # a broken module must not pass silently
+            raise
+    else:
+        found.append(conversations_blp)
+    docs.attach(offers.blp)
+    return found
