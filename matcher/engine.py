@@ -19,12 +19,13 @@ from typing import Any, Iterable
 from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
 from .places import NATIONWIDE
-from .rank import (CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
+from .rank import (CONCEPT_POSTING_MIN, CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
                    field_texts, related_concepts)
 from .text import normalize
 from .understand import default_parser
 
-LEFT_OUT_SHARE = 0.25   # an excluded offer counts in left_out if its relevance >= 25 % of the best
+LEFT_OUT_SHARE = 0.25
+POOL = 300             # stage-2 re-ranking pool size   # an excluded offer counts in left_out if its relevance >= 25 % of the best
 
 
 def _age_range(amin: int, amax: int) -> str:
@@ -131,36 +132,31 @@ class MatchEngine:
                 for s, v in zip(p[0], p[1]):
                     acc[s] = get(s, 0.0) + v * m
             cq = related_concepts((c.key, c.weight) for c in need.concepts)
-            for c, (w, _src, _direct) in cq.items():
+            # concept weights for this query (incl. related concepts, with the concept idf)
+            cw = {c: CONCEPT_WEIGHT * w * idx.cidf(c) for c, (w, _src, _d) in cq.items()}
+            direct = {c for c, (_w, _src, d) in cq.items() if d}
+            # stage 1: clear evidence of the need's own concepts (postings)
+            for c in direct:
                 p = idx.cpost.get(c)
                 if p is None:
                     continue
-                m = CONCEPT_WEIGHT * w * idx.cidf(c)
+                m = cw[c]
                 for s, v in zip(p[0], p[1]):
                     acc[s] = get(s, 0.0) + v * m
 
             muni = need.municipality
-            local = idx.muni.get(muni, set()) if muni else None
-            national = idx.national
+            area_ok = idx.area_mask(muni) if muni else None
             ages = [int(a) for a in need.child_ages]
             alive = idx.alive
             amin_a, amax_a = idx.age_min, idx.age_max
-            want_bits = 0
-            for f in need.formats:
-                want_bits |= FORMAT_BITS.get(f, 0)
-            excl_bits = 0
-            for f in need.excluded_formats:
-                excl_bits |= FORMAT_BITS.get(f, 0)
-            langs = set(need.languages)
-            best_rel = max(acc.values(), default=0.0)
-            floor = best_rel * LEFT_OUT_SHARE
+            floor = max(acc.values(), default=0.0) * LEFT_OUT_SHARE
             area_out = 0
             age_out: dict[tuple[int, int], int] = {}
-            scored: list[tuple[float, Any, int]] = []
+            eligible: list[tuple[float, int]] = []
             for s, rel in acc.items():
                 if rel <= 0 or not alive[s]:
                     continue
-                if local is not None and s not in local and s not in national:
+                if area_ok is not None and not area_ok[s]:
                     if rel >= floor:
                         area_out += 1
                     continue
@@ -170,6 +166,25 @@ class MatchEngine:
                         if rel >= floor:
                             age_out[(lo, hi)] = age_out.get((lo, hi), 0) + 1
                         continue
+                eligible.append((rel, s))
+            total = len(eligible)
+            pool = heapq.nlargest(max(POOL, 4 * (offset + limit)), eligible) if len(eligible) > POOL else eligible
+
+            # stage 2 (the pool only): related concepts and weak evidence, preferences, priors
+            want_bits = 0
+            for f in need.formats:
+                want_bits |= FORMAT_BITS.get(f, 0)
+            excl_bits = 0
+            for f in need.excluded_formats:
+                excl_bits |= FORMAT_BITS.get(f, 0)
+            langs = set(need.languages)
+            concepts_of = idx.concepts_of
+            scored: list[tuple[float, Any, int]] = []
+            for rel, s in pool:
+                for c, a in concepts_of[s].items():
+                    w = cw.get(c)
+                    if w is not None and not (c in direct and a >= CONCEPT_POSTING_MIN):
+                        rel += w * a
                 f = 1.0
                 fb = idx.fmt[s]
                 if want_bits and fb & want_bits:
@@ -181,9 +196,8 @@ class MatchEngine:
                 if langs and langs & idx.langs[s]:
                     f *= 1.15
                 scored.append((rel * f * idx.prior[s], idx.ids[s], s))
-            total = len(scored)
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
-            chosen = [(sc, oid, idx.records[s], s in national, idx.langs[s]) for sc, oid, s in top]
+            chosen = [(sc, oid, idx.records[s], s in idx.national, idx.langs[s]) for sc, oid, s in top]
             left_out: list[dict[str, Any]] = []
             if area_out:
                 left_out.append({"count": area_out, "reason": f"dækker ikke {muni}"})

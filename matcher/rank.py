@@ -28,6 +28,7 @@ need names children, at least one child's age lies in [age_min, age_max]
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from array import array
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -49,6 +50,9 @@ CONCEPT_WEIGHT = 6.0
 FORMAT_BITS = {f: 1 << i for i, f in enumerate(
     ("gruppe", "individuel", "hjemmebesøg", "online", "telefon", "chat", "aktivitet", "ferie", "materiel hjælp"))}
 NO_MIN, NO_MAX = -1, 999
+# Concept postings (candidate generation) keep only clear evidence; weaker
+# evidence still counts for candidates found otherwise (via Index.concepts_of).
+CONCEPT_POSTING_MIN = 0.2
 
 
 def field_texts(rec: dict[str, Any]) -> dict[str, str]:
@@ -105,18 +109,29 @@ def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
 class Doc:
     """What the index keeps per offer (analysis is redone lazily for reasons)."""
 
-    __slots__ = ("terms", "concepts", "lens", "surfaces")
+    __slots__ = ("terms", "concepts", "lens", "surfaces", "langs", "vals_key", "vals")
 
     def __init__(self, terms: dict[str, dict[str, float]], concepts: dict[str, float], lens: dict[str, int],
-                 surfaces: frozenset[str] = frozenset()):
+                 surfaces: frozenset[str] = frozenset(), langs: frozenset[str] = frozenset()):
         self.terms = terms
         self.concepts = concepts
         self.lens = lens
         self.surfaces = surfaces
+        self.langs = langs
+        self.vals_key: tuple | None = None     # avglens the cached posting values were computed with
+        self.vals: list[tuple[str, float]] = []
 
 
 def analyse_offer(rec: dict[str, Any]) -> Doc:
     texts = field_texts(rec)
+    langs = tuple(str(x) for x in (rec.get("languages") or ()))
+    return _analyse_texts(texts["title"], texts["tags"], texts["target_group"], texts["description"], langs)
+
+
+@lru_cache(maxsize=20_000)
+def _analyse_texts(title: str, tags: str, target_group: str, description: str, langs: tuple[str, ...]) -> Doc:
+    """Analysis of one offer's texts (cached: identical texts share one immutable Doc)."""
+    texts = {"title": title, "tags": tags, "target_group": target_group, "description": description}
     per_term: dict[str, dict[str, float]] = {}
     lens: dict[str, int] = {}
     cx: dict[str, float] = {}
@@ -132,7 +147,8 @@ def analyse_offer(rec: dict[str, Any]) -> Doc:
         for h in hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
     concepts = {k: _q(1 - math.exp(-x)) for k, x in cx.items() if x > 0}
-    return Doc(per_term, concepts, lens, frozenset(surfaces))
+    return Doc(per_term, concepts, lens, frozenset(surfaces),
+               offer_languages({"languages": langs, **texts}))
 
 
 class Index:
@@ -162,7 +178,9 @@ class Index:
         self._fuzzy_cache: dict[str, str | None] = {}
         self._buckets: dict[str, list[str]] | None = None
         self._lang_intern: dict[frozenset[str], frozenset[str]] = {}
-        self.surface_vocab: set[str] = set()   # words written in offers (vetoes typo corrections)
+        self.concepts_of: list[dict[str, float]] = []   # per slot: concept -> strength
+        self.surface_vocab: set[str] = set()
+        self._masks: dict[str, bytearray] = {}   # words written in offers (vetoes typo corrections)
 
     # -- building -----------------------------------------------------------
     def avglen(self, f: str) -> float:
@@ -177,6 +195,7 @@ class Index:
         oid = rec.get("id")
         if oid in self.slot_of:
             self.remove(oid)
+        self._masks.clear()
         doc = doc or analyse_offer(rec)
         if stats:
             self.add_stats(doc, +1)
@@ -199,8 +218,8 @@ class Index:
         except (TypeError, ValueError):
             ec = 0
         self.prior.append(1 + 0.04 * ec / 11 + 0.03 * _freshness(rec.get("assured_at")))
-        langs = offer_languages(rec)
-        self.langs.append(self._lang_intern.setdefault(langs, langs))
+        self.langs.append(self._lang_intern.setdefault(doc.langs, doc.langs))
+        self.concepts_of.append(doc.concepts)
         areas = rec.get("areas") or ()
         for a in areas:
             if a == NATIONWIDE:
@@ -210,24 +229,35 @@ class Index:
         self.surface_vocab.update(doc.surfaces)
         # postings
         new_vocab = False
-        for t, fields in doc.terms.items():
-            tfn = 0.0
-            for f, tf in fields.items():
-                tfn += FIELD_W[f] * tf / (1 - FIELD_B[f] + FIELD_B[f] * doc.lens.get(f, 0) / self.avglen(f))
-            val = _q(tfn / (K1 + tfn))
-            p = self.post.get(t)
+        key = tuple(round(self.avglen(f), 2) for f in FIELDS)
+        if doc.vals_key != key:
+            avg = dict(zip(FIELDS, key))
+            vals = []
+            for t, fields in doc.terms.items():
+                tfn = 0.0
+                for f, tf in fields.items():
+                    tfn += FIELD_W[f] * tf / (1 - FIELD_B[f] + FIELD_B[f] * doc.lens.get(f, 0) / avg[f])
+                vals.append((t, _q(tfn / (K1 + tfn))))
+            doc.vals, doc.vals_key = vals, key
+        df = self.df
+        post = self.post
+        for t, val in doc.vals:
+            p = post.get(t)
             if p is None:
                 p = self.post[t] = (array("i"), array("f"))
                 new_vocab = True
             p[0].append(slot)
             p[1].append(val)
-            self.df[t] = self.df.get(t, 0) + 1
+            df[t] = df.get(t, 0) + 1
         for c, a in doc.concepts.items():
+            if a < CONCEPT_POSTING_MIN:
+                continue
             p = self.cpost.get(c)
             if p is None:
                 p = self.cpost[c] = (array("i"), array("f"))
             p[0].append(slot)
             p[1].append(a)
+        for c in doc.concepts:
             self.cdf[c] = self.cdf.get(c, 0) + 1
         if new_vocab:
             self.vocab_version += 1
@@ -242,6 +272,7 @@ class Index:
         doc = analyse_offer(rec) if rec is not None else None
         self.alive[slot] = 0
         self.records[slot] = None
+        self.concepts_of[slot] = {}
         if doc is not None:
             self.add_stats(doc, -1)
             for t in doc.terms:
@@ -254,7 +285,22 @@ class Index:
             if s is not None:
                 s.discard(slot)
         self.dead += 1
+        self._masks.clear()
         return True
+
+    def area_mask(self, muni: str) -> bytearray:
+        """1 for slots whose areas include ``muni`` or the whole country (cached)."""
+        m = self._masks.get(muni)
+        if m is None:
+            m = bytearray(len(self.records))
+            for s in self.national:
+                m[s] = 1
+            for s in self.muni.get(muni, ()):
+                m[s] = 1
+            if len(self._masks) > 200:
+                self._masks.clear()
+            self._masks[muni] = m
+        return m
 
     def needs_compaction(self) -> bool:
         return self.dead > 1000 and self.dead > len(self.records) // 3

@@ -130,6 +130,8 @@ class Analyzer:
             for j in range(i + _MIN_PART, n + 1):
                 seg = word[i:j]
                 if j == n:
+                    if i == 0:  # the whole word is not a split
+                        continue
                     st = stem(seg)
                     ok = seg in pv or (st in sv and st in pv)
                     ends = [(n, 0)] if ok else []

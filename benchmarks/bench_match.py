@@ -1,0 +1,141 @@
+"""Benchmark the matcher: index build time, memory and query latency.
+
+    .venv/bin/python benchmarks/bench_match.py [catalogue.json] [--sizes 130,10000,100000]
+
+Offers are cloned from the catalogue (new ids, areas rotated over the 98
+municipalities) up to each size. ``measure(n, query_fn)`` is reusable: give it a
+function ``query_fn(text) -> object`` (e.g. one that posts to Flask's test client).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matcher import MatchEngine  # noqa: E402
+
+DEFAULT_CATALOGUE = ROOT / "catalog" / "data" / "demo_catalogue.json"
+
+# Generic caseworker-style queries written for the benchmark.
+QUERIES = [
+    "Mor på 22 med en baby på 3 mdr, føler sig alene og trist, bor i Aarhus",
+    "dreng 12 år i Odense har svært ved matematik og lektier",
+    "familie i København med gæld og rykkere, to børn på 4 og 8",
+    "pige på 15 er ked af det og har angst, vil gerne tale anonymt med nogen",
+    "far sidder i fængsel, søn på 9, Aalborg Kommune",
+    "forældrene er gået fra hinanden, datter 10 år, Vejle",
+    "flygtningefamilie fra Syrien i Kolding, mor taler kun arabisk, børn 3 og 6",
+    "sommerferie for familie med lav indkomst, børn 5 og 11, Esbjerg",
+    "ung på 17 mangler en voksen at tale med og en mentor",
+    "barn med autisme 7 år, forældrene er slidte, Randers",
+    "julehjælp og tøj til børnene, enlig mor, Horsens",
+    "mor drikker for meget, pige på 13, Roskilde",
+    "vold i hjemmet, mor og to børn på krisecenter, 4 og 9 år",
+    "fritidsaktivitet til dreng på 10 der sidder derhjemme, Herning, gratis",
+    "gravid 19-årig uden netværk i Silkeborg",
+    "mobning i skolen, 11-årig pige, ikke online",
+]
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def load_records(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    orgs = {o.get("external_id"): o.get("name", "") for o in data.get("organisations", [])}
+    recs = []
+    for i, o in enumerate(data.get("offers", [])):
+        r = dict(o)
+        r["id"] = i + 1
+        r["organisation"] = orgs.get(o.get("organisation"), str(o.get("organisation") or ""))
+        r.setdefault("elements_count", 0)
+        r.setdefault("assured_at", None)
+        recs.append(r)
+    return recs
+
+
+def municipalities() -> list[str]:
+    p = ROOT / "catalog" / "data" / "kommuner.csv"
+    with p.open(encoding="utf-8") as f:
+        return [r["kommune"] for r in csv.DictReader(f)]
+
+
+def clone(base: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    munis = municipalities()
+    out = []
+    for i in range(n):
+        r = dict(base[i % len(base)])
+        r["id"] = i + 1
+        copy_no = i // len(base)
+        if copy_no and r.get("areas") != ["Hele landet"]:
+            k = len(r.get("areas") or [1])
+            r["areas"] = [munis[(copy_no * 7 + j * 13 + i) % len(munis)] for j in range(k)]
+        out.append(r)
+    return out
+
+
+def percentile(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1)))))
+    return xs[k]
+
+
+def measure(n: int, query_fn: Callable[[str], Any], repeats: int = 3) -> dict[str, float]:
+    """Run every benchmark query ``repeats`` times through ``query_fn``; returns p50/p95 ms."""
+    for q in QUERIES[:3]:  # warm caches
+        query_fn(q)
+    times = []
+    for _ in range(repeats):
+        for q in QUERIES:
+            t0 = time.perf_counter()
+            query_fn(q)
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"offers": n, "p50_ms": statistics.median(times), "p95_ms": percentile(times, 95)}
+
+
+def bench_engine(base: list[dict[str, Any]], n: int) -> dict[str, float]:
+    recs = clone(base, n)
+    gc.collect()
+    t0 = time.perf_counter()
+    engine = MatchEngine()
+    engine.rebuild(recs)
+    build = time.perf_counter() - t0
+    res = measure(n, lambda q: engine.match(q, limit=10))
+    res["build_s"] = build
+    res["rss_mb"] = rss_mb()
+    del engine, recs
+    gc.collect()
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("catalogue", nargs="?", default=str(DEFAULT_CATALOGUE))
+    ap.add_argument("--sizes", default="130,10000,100000")
+    args = ap.parse_args(argv)
+    base = load_records(Path(args.catalogue))
+    print(f"{'offers':>8} {'build s':>8} {'RSS MB':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        r = bench_engine(base, n)
+        print(f"{r['offers']:>8} {r['build_s']:>8.2f} {r['rss_mb']:>8.0f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
