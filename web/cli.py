@@ -182,3 +182,6 @@ def purge_cmd():
     n = purge_expired(db.session, utcnow())
     db.session.commit()
     click.echo(f"{n} udløbne samtaler slettet.")
+
+from .hsds.cli import register as _register_hsds  # noqa: E402
+_register_hsds(main)
