@@ -25,6 +25,8 @@ from .text import normalize
 from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25
+COMMON_TERM_SHARE = 0.3  # in large catalogues, words in more than 30 % of the offers are not scored
+COMMON_TERM_MIN_N = 1000  # (a speed measure; small catalogues score every word)
 POOL = 300             # stage-2 re-ranking pool size   # an excluded offer counts in left_out if its relevance >= 25 % of the best
 
 
@@ -116,9 +118,26 @@ class MatchEngine:
             idx = self._index
             acc: dict[int, float] = {}
             get = acc.get
+            muni = need.municipality
+            ages = tuple(sorted({int(a) for a in need.child_ages}))
+            area_ok = idx.area_mask(muni) if muni else None
+            age_ok = idx.age_mask(ages) if ages else None
+            ok = idx.combine(area_ok, age_ok)
+
+            def accumulate(slots, vals, m: float) -> None:
+                if ok is None:
+                    for s, v in zip(slots, vals):
+                        acc[s] = get(s, 0.0) + v * m
+                else:
+                    for s, v in zip(slots, vals):
+                        if ok[s]:
+                            acc[s] = get(s, 0.0) + v * m
+
             qterms = dict(need.term_weights) if need.term_weights else {}
             for t in need.terms:
                 qterms.setdefault(t, 1.0)
+            n_alive = max(1, idx.n_alive)
+            rarest: tuple[int, Any] | None = None
             for t, qw in qterms.items():
                 qw = min(qw, 1.5)
                 p = idx.post.get(t)
@@ -128,45 +147,42 @@ class MatchEngine:
                         continue
                     t, qw = ft, qw * 0.7
                     p = idx.post[t]
-                m = idx.idf(t) * qw
-                for s, v in zip(p[0], p[1]):
-                    acc[s] = get(s, 0.0) + v * m
+                df = idx.df.get(t, 0)
+                if n_alive >= COMMON_TERM_MIN_N and df > COMMON_TERM_SHARE * n_alive:
+                    continue  # a word in most offers says little about any of them
+                if rarest is None or df < rarest[0]:
+                    rarest = (df, p)
+                accumulate(p[0], p[1], idx.idf(t) * qw)
             cq = related_concepts((c.key, c.weight) for c in need.concepts)
             # concept weights for this query (incl. related concepts, with the concept idf)
             cw = {c: CONCEPT_WEIGHT * w * idx.cidf(c) for c, (w, _src, _d) in cq.items()}
             direct = {c for c, (_w, _src, d) in cq.items() if d}
             # stage 1: clear evidence of the need's own concepts (postings)
-            for c in direct:
+            main_posting = None
+            for c in sorted(direct, key=lambda k: (-cq[k][0], k)):
                 p = idx.cpost.get(c)
                 if p is None:
                     continue
-                m = cw[c]
-                for s, v in zip(p[0], p[1]):
-                    acc[s] = get(s, 0.0) + v * m
+                if main_posting is None:
+                    main_posting = p
+                accumulate(p[0], p[1], cw[c])
 
-            muni = need.municipality
-            area_ok = idx.area_mask(muni) if muni else None
-            ages = [int(a) for a in need.child_ages]
+            # left_out: offers about the need's main concept (or rarest word) that are excluded
             alive = idx.alive
             amin_a, amax_a = idx.age_min, idx.age_max
-            floor = max(acc.values(), default=0.0) * LEFT_OUT_SHARE
             area_out = 0
             age_out: dict[tuple[int, int], int] = {}
-            eligible: list[tuple[float, int]] = []
-            for s, rel in acc.items():
-                if rel <= 0 or not alive[s]:
-                    continue
-                if area_ok is not None and not area_ok[s]:
-                    if rel >= floor:
-                        area_out += 1
-                    continue
-                if ages:
-                    lo, hi = amin_a[s], amax_a[s]
-                    if not any(lo <= a <= hi for a in ages):
-                        if rel >= floor:
-                            age_out[(lo, hi)] = age_out.get((lo, hi), 0) + 1
+            probe = main_posting or (rarest[1] if rarest else None)
+            if ok is not None and probe is not None:
+                for s in probe[0]:
+                    if ok[s] or not alive[s]:
                         continue
-                eligible.append((rel, s))
+                    if area_ok is not None and not area_ok[s]:
+                        area_out += 1
+                    else:
+                        key = (amin_a[s], amax_a[s])
+                        age_out[key] = age_out.get(key, 0) + 1
+            eligible = [(rel, s) for s, rel in acc.items() if rel > 0 and alive[s]]
             total = len(eligible)
             pool = heapq.nlargest(max(POOL, 4 * (offset + limit)), eligible) if len(eligible) > POOL else eligible
 

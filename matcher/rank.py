@@ -180,7 +180,8 @@ class Index:
         self._lang_intern: dict[frozenset[str], frozenset[str]] = {}
         self.concepts_of: list[dict[str, float]] = []   # per slot: concept -> strength
         self.surface_vocab: set[str] = set()
-        self._masks: dict[str, bytearray] = {}   # words written in offers (vetoes typo corrections)
+        self._masks: dict[str, bytearray] = {}
+        self._age_masks: dict[int, bytearray] = {}   # words written in offers (vetoes typo corrections)
 
     # -- building -----------------------------------------------------------
     def avglen(self, f: str) -> float:
@@ -195,7 +196,6 @@ class Index:
         oid = rec.get("id")
         if oid in self.slot_of:
             self.remove(oid)
-        self._masks.clear()
         doc = doc or analyse_offer(rec)
         if stats:
             self.add_stats(doc, +1)
@@ -227,6 +227,11 @@ class Index:
             else:
                 self.muni.setdefault(a, set()).add(slot)
         self.surface_vocab.update(doc.surfaces)
+        for m_name, mask in self._masks.items():
+            mask.append(1 if (slot in self.national or m_name in areas) else 0)
+        lo, hi = self.age_min[slot], self.age_max[slot]
+        for a, mask in self._age_masks.items():
+            mask.append(1 if lo <= a <= hi else 0)
         # postings
         new_vocab = False
         key = tuple(round(self.avglen(f), 2) for f in FIELDS)
@@ -285,11 +290,15 @@ class Index:
             if s is not None:
                 s.discard(slot)
         self.dead += 1
-        self._masks.clear()
+        for mask in self._masks.values():
+            mask[slot] = 0
+        for mask in self._age_masks.values():
+            mask[slot] = 0
         return True
 
     def area_mask(self, muni: str) -> bytearray:
-        """1 for slots whose areas include ``muni`` or the whole country (cached)."""
+        """1 for live slots whose areas include ``muni`` or the whole country.
+        Masks are built once and kept up to date by add/remove."""
         m = self._masks.get(muni)
         if m is None:
             m = bytearray(len(self.records))
@@ -301,6 +310,31 @@ class Index:
                 self._masks.clear()
             self._masks[muni] = m
         return m
+
+    def _age_mask1(self, a: int) -> bytearray:
+        m = self._age_masks.get(a)
+        if m is None:
+            lo, hi, al = self.age_min, self.age_max, self.alive
+            m = bytearray(1 if (al[s] and lo[s] <= a <= hi[s]) else 0 for s in range(len(self.records)))
+            self._age_masks[a] = m
+        return m
+
+    def age_mask(self, ages: tuple[int, ...]) -> bytearray:
+        """1 for live slots where at least one of ``ages`` fits the age range."""
+        if len(ages) == 1:
+            return self._age_mask1(ages[0])
+        acc = 0
+        n = len(self.records)
+        for a in ages:
+            acc |= int.from_bytes(self._age_mask1(a), "little")
+        return bytearray(acc.to_bytes(n, "little"))
+
+    @staticmethod
+    def combine(a: bytearray | None, b: bytearray | None) -> bytearray | None:
+        if a is None or b is None:
+            return a if b is None else b
+        n = len(a)
+        return bytearray((int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little"))
 
     def needs_compaction(self) -> bool:
         return self.dead > 1000 and self.dead > len(self.records) // 3
