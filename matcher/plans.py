@@ -43,7 +43,7 @@ THEMES: dict[str, dict[str, float]] = {
                                    "faengsel_kriminalitet": SECONDARY, "sorg": SECONDARY},
     "Bolig, beskæftigelse og økonomi": {"oekonomi_gaeld": PRIMARY, "materiel_hjaelp": PRIMARY,
                                         "ferie_oplevelser": SECONDARY},
-    "Socialt netværk": {"netvaerk_foraeldre": PRIMARY, "sprog_integration": SECONDARY},
+    "Socialt netværk": {"netvaerk_foraeldre": PRIMARY},
     # Børnefaglig undersøgelse (Barnets Lov § 20-22; the classic SEL § 50 areas)
     "Familieforhold": {"skilsmisse": SECONDARY, "misbrug_familie": SECONDARY,
                        "psykisk_sygdom_foraelder": SECONDARY, "unge_enlige_foraeldre": SECONDARY,
@@ -112,7 +112,7 @@ def goals_reason(goal_ids: Sequence[str]) -> str:
     return "Passer til mål " + join_danish(goal_ids)
 
 
-MAX_REASONS = 6
+MAX_REASONS = 8
 
 
 def combine(per_goal: Sequence[tuple[str, Sequence[Hit]]], limit: int = 10) -> list[CombinedHit]:
@@ -120,9 +120,11 @@ def combine(per_goal: Sequence[tuple[str, Sequence[Hit]]], limit: int = 10) -> l
 
     Each goal's scores are normalised by that goal's best score (so a vague goal does not drown a precise
     one), and an offer's combined score is the sum over the goals it serves: an offer that serves two goals
-    well ranks above one that serves a single goal. Ties: more goals first, then the offer id (stable).
+    well ranks above one that serves a single goal. Ties: more goals first, then first seen (stable).
+    Reasons: which goals it serves, each goal's main reason ("Mål g1: ..."), then the other reasons once.
     """
     combined: dict[Any, CombinedHit] = {}
+    reasons: dict[Any, list[tuple[str, list[str]]]] = {}
     order: dict[Any, int] = {}
     for goal_id, hits in per_goal:
         best = max((float(h.score) for h in hits), default=0.0)
@@ -134,18 +136,31 @@ def combine(per_goal: Sequence[tuple[str, Sequence[Hit]]], limit: int = 10) -> l
             entry = combined.get(h.offer_id)
             if entry is None:
                 entry = combined[h.offer_id] = CombinedHit(h.offer_id, 0.0)
+                reasons[h.offer_id] = []
                 order[h.offer_id] = len(order)
             entry.score += float(h.score) / best
             if goal_id not in entry.goals:
                 entry.goals.append(goal_id)
-            for r in h.reasons:
-                if r not in entry.reasons:
-                    entry.reasons.append(r)
+                reasons[h.offer_id].append((goal_id, list(h.reasons)))
     out = sorted(combined.values(), key=lambda c: (-round(c.score, 9), -len(c.goals), order[c.offer_id]))
     for c in out:
         c.score = round(c.score, 4)
-        c.reasons = [goals_reason(c.goals)] + c.reasons[:MAX_REASONS - 1]
+        c.reasons = _combined_reasons(c.goals, reasons[c.offer_id])
     return out[:max(0, int(limit))]
+
+
+def _combined_reasons(goal_ids: list[str], per_goal: list[tuple[str, list[str]]]) -> list[str]:
+    out = [goals_reason(goal_ids)]
+    several = len(per_goal) > 1
+    rest: list[str] = []
+    for goal_id, rs in per_goal:
+        if rs:
+            out.append(f"Mål {goal_id}: {rs[0]}" if several else rs[0])
+        rest.extend(rs[1:])
+    for r in rest:
+        if r not in out and len(out) < MAX_REASONS:
+            out.append(r)
+    return out
 
 
 def merge_left_out(per_goal: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -43,11 +43,12 @@ def test_every_theme_maps_to_known_concepts():
 
 
 def test_theme_adds_concepts_with_lower_weight_and_keeps_text_concepts():
-    need = Need(concepts=[ConceptHit("netvaerk_foraeldre", "Netværk", ["netværk"], 1.0)])
-    apply_theme(need, "socialt netværk")
+    need = Need(concepts=[ConceptHit("lektiehjaelp_skole", "Lektier", ["lektier"], 1.0)])
+    apply_theme(need, "skoleforhold")
     weights = {c.key: c.weight for c in need.concepts}
-    assert weights["netvaerk_foraeldre"] == 1.0       # the text's own evidence is not weakened
-    assert 0 < weights["sprog_integration"] < 1.0
+    assert weights["lektiehjaelp_skole"] == 1.0       # the text's own evidence is not weakened
+    assert 0 < weights["mobning"] < 1.0
+    assert [c.words for c in need.concepts if c.key == "mobning"] == [["tema: Skoleforhold"]]
     need = apply_theme(Need(), "Skoleforhold")
     assert {c.key for c in need.concepts} >= {"lektiehjaelp_skole"}
     assert all(c.weight < 1.0 for c in need.concepts)
@@ -97,3 +98,12 @@ def test_merge_left_out_takes_largest_count_per_reason():
     merged = merge_left_out([[{"count": 2, "reason": "dækker ikke Vejle"}],
                              [{"count": 3, "reason": "dækker ikke Vejle"}, {"count": 1, "reason": "kun for 13–17 år"}]])
     assert merged == [{"count": 3, "reason": "dækker ikke Vejle"}, {"count": 1, "reason": "kun for 13–17 år"}]
+
+
+def test_combined_reasons_name_each_goals_main_reason_once():
+    per_goal = [("g1", [Hit(1, 2.0, ["Netværk", "Dækker Vejle"])]),
+                ("g2", [Hit(1, 3.0, ["Lektier", "Dækker Vejle"])])]
+    (hit,) = combine(per_goal)
+    assert hit.reasons == ["Passer til mål g1 og g2", "Mål g1: Netværk", "Mål g2: Lektier", "Dækker Vejle"]
+    (single,) = combine([("g1", [Hit(1, 2.0, ["Netværk", "Dækker Vejle"])])])
+    assert single.reasons == ["Passer til mål g1", "Netværk", "Dækker Vejle"]
