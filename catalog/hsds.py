@@ -817,7 +817,12 @@ def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, p
     try:
         OfferSchema().load(out)
     except ValidationError as exc:
-        for path, messages in errors_to_paths(exc.messages).items():
+        errors = errors_to_paths(exc.messages)
+        lo, hi = out["age_min"], out["age_max"]
+        if "age_max" not in errors and isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            # the schema checks this only when every field is valid; report it together with the rest
+            errors["age_max"] = ["Højeste alder skal være større end eller lig med laveste alder."]
+        for path, messages in errors.items():
             if path == "status":
                 messages = ["Status skal være active, inactive, defunct eller temporarily closed."]
             problems.append(ImportProblem(where, _hsds_path(path, paths), " ".join(messages)))
