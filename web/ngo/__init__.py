@@ -91,9 +91,9 @@ def signup():
                 login_user(user)
                 flash(f"Organisationen {org.name} er oprettet, og du er logget ind.", "success")
                 return redirect(url_for("ngo.dashboard"))
-        errors = _in_form_order(errors, ["org_name", "org_cvr", "org_website", "org_email", "org_phone",
-                                         "org_description", "user_name", "user_email", "password", "password2"])
-    return render_template("ngo/signup.html", values=values, errors=errors), (422 if errors else 200)
+        errors = _in_form_order(errors, list(forms.SIGNUP_LABELS))
+    return render_template("ngo/signup.html", values=values, errors=errors,
+                           summary=forms.summary(errors, "signup")), (422 if errors else 200)
 
 
 def _in_form_order(errors: dict, order: list[str]) -> dict:
@@ -102,7 +102,7 @@ def _in_form_order(errors: dict, order: list[str]) -> dict:
     return ordered
 
 
-# --- dashboard and organisation ------------------------------------------------------------------------------
+# --- dashboard and organisation -----------------------------------------------------------------------------
 
 @bp.get("/")
 @roles_required(*EDITORS)
@@ -138,16 +138,18 @@ def organisation():
             return redirect(_dashboard_url(org.id))
     else:
         values = forms.org_values_from(org)
-    return render_template("ngo/organisation.html", org=org, values=values, errors=errors), \
+    return render_template("ngo/organisation.html", org=org, values=values, errors=errors,
+                           summary=forms.summary(errors, "signup")), \
         (422 if errors else 200)
 
 
-# --- offers -----------------------------------------------------------------------------------------------------
+# --- offers -------------------------------------------------------------------------------------------------
 
 def _render_offer_form(*, org: Organisation, offer: Offer | None, values: dict, errors: dict,
                        conflict: list[str] | None = None, status: int = 200):
     return render_template("ngo/offer_form.html", org=org, offer=offer, values=values, errors=errors,
-                           conflict=conflict, audiences=AUDIENCES, formats=FORMATS), status
+                           summary=forms.summary(errors, "offer"), conflict=conflict, audiences=AUDIENCES,
+                           formats=FORMATS), status
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
@@ -189,7 +191,8 @@ def edit_offer(offer_id: int):
         saved = forms.offer_values_from(offer)
         changed = forms.changed_fields(saved, values)
         values["version"] = saved["version"]  # saving again now is a conscious choice over the newer version
-        return _render_offer_form(org=org, offer=offer, values=values, errors={}, conflict=changed, status=409)
+        return _render_offer_form(org=org, offer=offer, values=values, errors={}, conflict=changed,
+                                  status=409)
     except InvalidData as exc:
         db.session.rollback()
         return _render_offer_form(org=org, offer=offer, values=values, errors=forms.offer_errors(exc.errors),

@@ -77,9 +77,10 @@ TEXT_FIELDS = ("title", "description", "target_group", "age_min", "age_max", "ar
                "contact_email", "contact_phone", "tags", "languages")
 
 _SPLIT_LINES = re.compile(r"[\n,;]+")
+_SPLIT_COMMAS = re.compile(r"[\n,]+")
 
 
-def _split(text: str, pattern: re.Pattern = re.compile(r"[\n,]+")) -> list[str]:
+def _split(text: str, pattern: re.Pattern = _SPLIT_COMMAS) -> list[str]:
     return [part.strip() for part in pattern.split(text or "") if part.strip()]
 
 
@@ -105,7 +106,8 @@ def offer_values_from(offer: Offer | None) -> dict:
                 "elements": {key: {"level": "0", "evidence": ""} for key in ELEMENT_KEYS}}
     areas = offer.areas
     return {
-        "title": offer.title, "description": offer.description or "", "target_group": offer.target_group or "",
+        "title": offer.title, "description": offer.description or "",
+        "target_group": offer.target_group or "",
         "age_min": "" if offer.age_min is None else str(offer.age_min),
         "age_max": "" if offer.age_max is None else str(offer.age_max),
         "areas": "\n".join(a for a in areas if a != NATIONWIDE), "nationwide": NATIONWIDE in areas,
@@ -125,7 +127,8 @@ def offer_data(values: dict) -> dict:
     if values["nationwide"]:
         areas = [NATIONWIDE] + areas
     return {
-        "title": values["title"], "description": values["description"], "target_group": values["target_group"],
+        "title": values["title"], "description": values["description"],
+        "target_group": values["target_group"],
         "age_min": values["age_min"].strip(), "age_max": values["age_max"].strip(),
         "audience": values["audience"], "areas": areas, "formats": values["formats"],
         "cost": values["cost"].strip() or "gratis", "schedule": values["schedule"],
@@ -138,7 +141,8 @@ def offer_data(values: dict) -> dict:
 
 
 def offer_errors(service_errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Dotted service paths -> form field names (`areas.1` -> `areas`, `elements.maal.level` -> `el-maal-level`)."""
+    """Dotted service paths -> form field names (`areas.1` -> `areas`, `elements.maal.level` ->
+    `el-maal-level`)."""
     out: dict[str, list[str]] = {}
     for path, messages in service_errors.items():
         parts = path.split(".")
@@ -180,3 +184,28 @@ def changed_fields(saved: dict, typed: dict) -> list[str]:
         if str(a["level"]) != str(b["level"]) or a["evidence"].strip() != b["evidence"].strip():
             labels.append(BY_KEY[key].name)
     return labels
+
+
+SIGNUP_LABELS = {
+    "org_name": "Organisationens navn", "org_cvr": "CVR-nummer", "org_website": "Hjemmeside",
+    "org_email": "Organisationens e-mailadresse", "org_phone": "Organisationens telefonnummer",
+    "org_description": "Beskrivelse af organisationen", "user_name": "Dit navn",
+    "user_email": "Din e-mailadresse", "password": "Adgangskode", "password2": "Gentag adgangskoden",
+}
+
+
+def _offer_label(field: str) -> str:
+    from catalog.elements import BY_KEY
+
+    if field.startswith("el-"):
+        key, _, sub = field[3:].rpartition("-")
+        name = BY_KEY[key].name if key in BY_KEY else key
+        return f"{name}, {'niveau' if sub == 'level' else 'dokumentation'}"
+    return LABELS.get(field, field)
+
+
+def summary(errors: dict[str, list[str]], kind: str) -> dict[str, list[str]]:
+    """The error summary's entries name their field ("Titel: Skal udfyldes."); beside the field it's
+    implied."""
+    label = _offer_label if kind == "offer" else (lambda f: SIGNUP_LABELS.get(f, f))
+    return {field: [f"{label(field)}: {' '.join(messages)}"] for field, messages in errors.items()}
