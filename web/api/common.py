@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
-from catalog.exchange import offer_to_exchange
-from catalog.models import Offer, Organisation
-from catalog.schemas import errors_to_paths
+from catalog.exchange import UUID_PREFIX, offer_to_exchange
+from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
+from catalog.schemas import DateOrDateTime, errors_to_paths
 
 _ELEMENT_ORDER = {k: i for i, k in enumerate(ELEMENT_KEYS)}
 
@@ -51,6 +51,88 @@ def offer_json(offer: Offer) -> dict:
         "elements_count": count, "band": band(count), "band_key": band_key(count),
         "visible": offer.status == "published" and bool(org.verified),
     })
+    return out
+
+
+_DT = DateOrDateTime()
+CACHE_SIZE = 20_000
+
+
+def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
+    """Offer JSON (same shape as offer_json) for these ids, in at most four small Core queries.
+
+    Built JSON is kept per app, keyed by the offer's (change_seq, version): every change to an offer, its
+    element rows, areas, formats or organisation stamps a new change_seq (catalog.models.track_changes), so a
+    cached entry is never served after a change. Ids that no longer exist are simply absent."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    from flask import current_app
+
+    cache: dict[int, tuple[tuple[int, int], dict]] = current_app.extensions.setdefault("civilmatch.api_offer_json", {})
+    o = Offer.__table__.c
+    stamps = {r.id: (r.change_seq, r.version)
+              for r in session.execute(select(o.id, o.change_seq, o.version).where(o.id.in_(ids)))}
+    out: dict[int, dict] = {}
+    missing = []
+    for offer_id, stamp in stamps.items():
+        hit = cache.get(offer_id)
+        if hit is not None and hit[0] == stamp:
+            out[offer_id] = hit[1]
+        else:
+            missing.append(offer_id)
+    if missing:
+        built = _build_json(session, missing)
+        if len(cache) + len(built) > CACHE_SIZE:
+            cache.clear()
+        for offer_id, (stamp, data) in built.items():
+            cache[offer_id] = (stamp, data)
+            out[offer_id] = data
+    return out
+
+
+def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, int], dict]]:
+    o, org = Offer.__table__.c, Organisation.__table__.c
+    rows = session.execute(
+        select(o.id, o.uuid, o.external_id, o.title, o.description, o.target_group, o.age_min, o.age_max,
+               o.audience, o.formats, o.cost, o.schedule, o.contact_email, o.contact_phone, o.tags, o.languages,
+               o.status, o.assured_at, o.updated_at, o.version, o.change_seq, o.elements_count,
+               org.id.label("org_id"), org.name.label("org_name"),
+               org.external_id.label("org_external_id"), org.verified.label("org_verified"))
+        .join(Organisation.__table__, org.id == o.organisation_id).where(o.id.in_(ids))).all()
+    areas: dict[int, list[str]] = {r.id: [] for r in rows}
+    a = OfferArea.__table__.c
+    for offer_id, name in session.execute(select(a.offer_id, a.municipality).where(a.offer_id.in_(ids))
+                                          .order_by(a.offer_id, a.position)):
+        areas[offer_id].append(name)
+    elements: dict[int, list] = {r.id: [] for r in rows}
+    e = ElementAssessment.__table__.c
+    for row in session.execute(select(e.offer_id, e.element_key, e.level, e.evidence, e.reviewed_level,
+                                      e.review_note).where(e.offer_id.in_(ids))):
+        elements[row.offer_id].append(row)
+    out = {}
+    for r in rows:
+        count = r.elements_count or 0
+        data = {
+            "external_id": r.external_id or f"{UUID_PREFIX}{r.uuid}",
+            "organisation": {"id": r.org_id, "name": r.org_name, "external_id": r.org_external_id},
+            "title": r.title, "description": r.description, "target_group": r.target_group,
+            "age_min": r.age_min, "age_max": r.age_max, "audience": list(r.audience or []),
+            "areas": areas[r.id], "formats": list(r.formats or []), "cost": r.cost, "schedule": r.schedule,
+            "contact": {"email": r.contact_email, "phone": r.contact_phone},
+            "tags": list(r.tags or []), "languages": list(r.languages or []), "status": r.status,
+            "assured_at": _DT._serialize(r.assured_at, None, None),
+            "elements": {
+                x.element_key: {"level": x.level, "evidence": x.evidence, "reviewed_level": x.reviewed_level,
+                                "review_note": x.review_note,
+                                "effective_level": x.reviewed_level if x.reviewed_level is not None else x.level}
+                for x in sorted(elements[r.id], key=lambda x: _ELEMENT_ORDER.get(x.element_key, 99))},
+            "id": r.id, "uuid": r.uuid, "version": r.version,
+            "updated_at": r.updated_at.isoformat() if r.updated_at else None,
+            "elements_count": count, "band": band(count), "band_key": band_key(count),
+            "visible": r.status == "published" and bool(r.org_verified),
+        }
+        out[r.id] = ((r.change_seq, r.version), data)
     return out
 
 

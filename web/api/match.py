@@ -14,7 +14,7 @@ from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_ar
 from ..extensions import db, limiter
 from ..matching import match_index
 from ..security import token_required
-from .common import error_response, load_offers, offer_json, register_error_handlers
+from .common import error_response, offers_json, register_error_handlers
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
 
 blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
@@ -77,14 +77,13 @@ def match(args: dict):
         result = engine.match(args["text"], limit=limit, municipality=municipality,
                               child_ages=args.get("child_ages"), formats=args.get("formats"))
 
-    offers = load_offers(db.session, [hit.offer_id for hit in result.results])
+    offers = offers_json(db.session, [hit.offer_id for hit in result.results])
     results = []
     for hit in result.results:
         offer = offers.get(hit.offer_id)
-        if offer is None or not offer.visible:  # deleted/hidden since the index last looked
+        if offer is None or not offer["visible"]:  # deleted/hidden since the index last looked
             continue
-        results.append({"offer": offer_json(offer), "score": round(float(hit.score), 4),
-                        "reasons": list(hit.reasons)})
+        results.append({"offer": offer, "score": round(float(hit.score), 4), "reasons": list(hit.reasons)})
     return jsonify({"understood": result.need.to_dict(), "results": results,
                     "left_out": [dict(x) for x in result.left_out],
                     "total_eligible": int(getattr(result, "total_eligible", len(results))),
