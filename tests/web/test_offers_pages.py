@@ -190,3 +190,9 @@ def test_unverified_organisations_offer_is_visible_to_its_own_editor_only(client
 
 def test_unknown_offer_is_404(client):
     assert client.get("/offers/999999").status_code == 404
+
+
+def test_everyday_municipality_name_selects_the_canonical_option(client, catalogue):
+    r = client.get("/offers/?kommune=vejle+kommune")
+    assert '<option value="Vejle" selected>' in page_text(r)
+    assert card_titles(r) == ["Landsdækkende telefon", "Vejle lektiecafé"]

@@ -49,6 +49,8 @@ def _search(values: dict, page: str | int):
 def index():
     values = _filters_from_args()
     results, errors = _search(values, request.args.get("side", "1"))
+    if values["kommune"] and "kommune" not in errors:
+        values["kommune"] = municipalities.canonical_area(values["kommune"])  # "vejle kommune" selects Vejle
     # the filters as query args, for pagination links that keep them
     keep = {k: v for k, v in (("kommune", values["kommune"]), ("alder", values["alder"]),
                               ("form", values["form"]), ("gratis", "1" if values["gratis"] else ""),
