@@ -1,9 +1,275 @@
-"""The caseworker's conversation."""
-from flask import Blueprint
+"""The caseworker's conversation: /chat (Danish pages that work without JavaScript; chat.js enhances them).
+
+Every form is a POST followed by a redirect (reload is safe); the need text only travels in POST bodies.
+Conversation ids are UUIDs; a conversation belongs to the user who started it (anyone else: 404).
+"""
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user
+
+from catalog import conversations as conv_service
+from catalog.db import utcnow
+from catalog.redaction import redact
+from matcher import dialogue
+
+from ..extensions import db
+from ..security import roles_required
+from . import service
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 
+ROLES = ("caseworker", "admin")
+SESSION_KEY = "chat_conversation"
+
+
+def _own(conversation_id: str):
+    conv = conv_service.get_conversation(db.session, conversation_id, user_id=current_user.id)
+    if conv is None:
+        db.session.commit()  # an expired conversation was deleted on access
+        if session.get(SESSION_KEY) == conversation_id:
+            session.pop(SESSION_KEY, None)
+        abort(404)
+    return conv
+
+
+def _home() -> str | None:
+    return current_user.home_municipality or None
+
+
+def _page(conv=None, *, errors=None, typed="", status=200):
+    data, results = service.latest_results(conv) if conv is not None else (None, [])
+    state = conv_service.search_state(conv) if conv is not None else dialogue.empty_state(_home())
+    if conv is None:
+        state = dialogue.empty_state(_home())
+    return render_template(
+        "chat/index.html", conv=conv, data=data or {}, results=results, errors=errors or {}, typed=typed,
+        chips=dialogue.chips(state), groups=conv_service.shortlist_groups(conv) if conv is not None else [],
+        need_labels=service.need_labels(conv) if conv is not None else [],
+        default_need=lambda offer_id: service.default_need(conv, offer_id),
+        shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
+        page_size=dialogue.PAGE_SIZE, home=_home(),
+    ), status
+
+
+def _fragment(conv) -> dict:
+    """The JSON answer for chat.js: the API-shaped reply plus the re-rendered regions."""
+    data, results = service.latest_results(conv)
+    state = conv_service.search_state(conv)
+    ctx = dict(conv=conv, data=data or {}, results=results, chips=dialogue.chips(state),
+               need_labels=service.need_labels(conv),
+               default_need=lambda offer_id: service.default_need(conv, offer_id),
+               shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE,
+               groups=conv_service.shortlist_groups(conv), home=_home())
+    body = service.reply_json(conv)
+    body["html"] = render_template("chat/_main.html", **ctx)
+    body["announce"] = body["reply"] + (" Spørgsmål: " + body["question"]["text"] if body["question"] else "")
+    body["post_url"] = url_for("chat.send", conversation_id=conv.id)
+    body["json_url"] = url_for("chat.send_json", conversation_id=conv.id)
+    body["url"] = url_for("chat.show", conversation_id=conv.id)
+    return body
+
+
+def _json_error(message: str, status: int = 422):
+    return jsonify({"code": status, "message": "Data kunne ikke valideres.", "errors": {"text": [message]}}), status
+
+
+def _text_from_request() -> str:
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        return payload.get("text", "") if isinstance(payload, dict) else ""
+    return request.form.get("text", "")
+
+
+# --- pages ------------------------------------------------------------------------------------------------
 
 @bp.get("/")
+@roles_required(*ROLES)
 def index():
-    return "chat"
+    current = session.get(SESSION_KEY)
+    if current:
+        conv = conv_service.get_conversation(db.session, current, user_id=current_user.id)
+        db.session.commit()
+        if conv is not None:
+            return redirect(url_for("chat.show", conversation_id=conv.id))
+        session.pop(SESSION_KEY, None)
+    return _page(None)
+
+
+@bp.post("/")
+@roles_required(*ROLES)
+def start():
+    text = request.form.get("text", "")
+    error = service.validate_message(text)
+    if error:
+        return _page(None, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
+    conv = service.start(user_id=current_user.id, home=_home())
+    service.send(conv, text, home=_home())
+    db.session.commit()
+    session[SESSION_KEY] = conv.id
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+
+
+@bp.post("/json")
+@roles_required(*ROLES)
+def start_json():
+    text = _text_from_request()
+    error = service.validate_message(text)
+    if error:
+        return _json_error(error)
+    conv = service.start(user_id=current_user.id, home=_home())
+    service.send(conv, text, home=_home())
+    db.session.commit()
+    session[SESSION_KEY] = conv.id
+    return jsonify(_fragment(conv)), 201
+
+
+@bp.post("/ny")
+@roles_required(*ROLES)
+def new():
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("chat.index"), 303)
+
+
+@bp.get("/<conversation_id>")
+@roles_required(*ROLES)
+def show(conversation_id: str):
+    conv = _own(conversation_id)
+    session[SESSION_KEY] = conv.id
+    return _page(conv)
+
+
+@bp.post("/<conversation_id>")
+@roles_required(*ROLES)
+def send(conversation_id: str):
+    conv = _own(conversation_id)
+    text = request.form.get("text", "")
+    error = service.validate_message(text)
+    if error:
+        return _page(conv, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
+    service.send(conv, text, home=_home())
+    db.session.commit()
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+
+
+@bp.post("/<conversation_id>/json")
+@roles_required(*ROLES)
+def send_json(conversation_id: str):
+    conv = _own(conversation_id)
+    text = _text_from_request()
+    error = service.validate_message(text)
+    if error:
+        return _json_error(error)
+    service.send(conv, text, home=_home())
+    db.session.commit()
+    return jsonify(_fragment(conv))
+
+
+@bp.post("/<conversation_id>/fjern")
+@roles_required(*ROLES)
+def remove_chip(conversation_id: str):
+    conv = _own(conversation_id)
+    service.remove(conv, request.form.get("item", "")[:100], home=_home())
+    db.session.commit()
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+
+
+@bp.post("/<conversation_id>/fjern/json")
+@roles_required(*ROLES)
+def remove_chip_json(conversation_id: str):
+    conv = _own(conversation_id)
+    service.remove(conv, request.form.get("item", "")[:100], home=_home())
+    db.session.commit()
+    return jsonify(_fragment(conv))
+
+
+@bp.post("/<conversation_id>/slet")
+@roles_required(*ROLES)
+def delete(conversation_id: str):
+    conv = _own(conversation_id)
+    conv_service.delete_conversation(db.session, conv)
+    db.session.commit()
+    session.pop(SESSION_KEY, None)
+    flash("Samtalen er slettet.", "success")
+    return redirect(url_for("chat.index"), 303)
+
+
+# --- the shortlist ------------------------------------------------------------------------------------------
+
+def _offer_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/<conversation_id>/liste")
+@roles_required(*ROLES)
+def shortlist_add(conversation_id: str):
+    conv = _own(conversation_id)
+    offer_id = _offer_id(request.form.get("offer_id"))
+    need = request.form.get("need", "") or service.default_need(conv, offer_id)
+    try:
+        conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=request.form.get("note", ""),
+                                      reasons=service.reasons_for(conv, offer_id) if offer_id else None)
+    except conv_service.ShortlistError as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
+    db.session.commit()
+    flash("Tilbuddet er føjet til listen.", "success")
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
+
+
+@bp.post("/<conversation_id>/liste/<int:offer_id>/fjern")
+@roles_required(*ROLES)
+def shortlist_remove(conversation_id: str, offer_id: int):
+    conv = _own(conversation_id)
+    if conv_service.remove_from_shortlist(db.session, conv, offer_id):
+        flash("Tilbuddet er fjernet fra listen.", "success")
+    db.session.commit()
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
+
+
+@bp.post("/<conversation_id>/liste/<int:offer_id>/note")
+@roles_required(*ROLES)
+def shortlist_note(conversation_id: str, offer_id: int):
+    conv = _own(conversation_id)
+    try:
+        item = conv_service.set_note(db.session, conv, offer_id, request.form.get("note", ""))
+    except conv_service.ShortlistError as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
+    db.session.commit()
+    if item is not None:
+        flash("Noten er gemt.", "success")
+    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
+
+
+@bp.get("/<conversation_id>/print")
+@roles_required(*ROLES)
+def print_view(conversation_id: str):
+    conv = _own(conversation_id)
+    return render_template("chat/print.html", conv=conv, groups=conv_service.shortlist_groups(conv),
+                           reasons=lambda item: conv_service.item_reasons(conv, item), today=utcnow())
+
+
+@bp.get("/<conversation_id>/plan.json")
+@roles_required(*ROLES)
+def export(conversation_id: str):
+    conv = _own(conversation_id)
+    body = json.dumps(conv_service.export_plan(conv), ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="plan-{utcnow():%Y-%m-%d}.json"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.after_request
+def _no_store(response):
+    # Pages with a family's situation are not cached by the browser or proxies.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
