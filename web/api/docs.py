@@ -1,7 +1,10 @@
 """/api/docs: a Danish, server-rendered page made from the OpenAPI document (no CDN, no JavaScript)."""
 from __future__ import annotations
 
+import re
+
 from flask import render_template
+from markupsafe import Markup, escape
 
 from ..extensions import api as openapi
 
@@ -41,8 +44,19 @@ def _content_schema(obj: dict | None) -> str | None:
     return _ref_name((media or {}).get("schema")) if media else None
 
 
+def _text(value: str | None) -> Markup:
+    """Escaped text with `backticks` shown as code."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value or ""))))
+
+
 def build_docs(spec: dict) -> dict:
     """The OpenAPI document reshaped for the template."""
+    shared_responses = (spec.get("components") or {}).get("responses", {})
+
+    def response(resp: dict) -> dict:
+        if "$ref" in resp:
+            return shared_responses.get(resp["$ref"].rsplit("/", 1)[-1], {})
+        return resp
     global_security = spec.get("security") or []
     operations = []
     for path, item in sorted(spec.get("paths", {}).items()):
@@ -55,16 +69,18 @@ def build_docs(spec: dict) -> dict:
             for p in [*shared, *(op.get("parameters") or [])]:
                 schema = p.get("schema") or {}
                 params.append({"name": p.get("name"), "in": p.get("in"), "required": bool(p.get("required")),
-                               "type": _type(schema), "description": p.get("description")
-                               or schema.get("description") or ""})
-            responses = [{"code": code, "description": resp.get("description", ""),
-                          "schema": _content_schema(resp)}
+                               "type": _type(schema), "description": _text(p.get("description")
+                                                                              or schema.get("description"))})
+            responses = [{"code": "andre" if code == "default" else code,
+                          "description": _text("Andre fejl (samme form: code, status, message)."
+                                               if code == "default" else response(resp).get("description")),
+                          "schema": _content_schema(response(resp))}
                          for code, resp in sorted((op.get("responses") or {}).items())]
             security = op.get("security", global_security)
             operations.append({
                 "id": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "").strip("-"),
                 "method": method.upper(), "path": path, "summary": op.get("summary") or "",
-                "description": op.get("description") or "", "tags": op.get("tags") or [],
+                "description": _text(op.get("description")), "tags": op.get("tags") or [],
                 "parameters": params, "request": _content_schema(op.get("requestBody")),
                 "request_required": bool((op.get("requestBody") or {}).get("required")),
                 "responses": responses,
@@ -74,7 +90,7 @@ def build_docs(spec: dict) -> dict:
     for name, schema in sorted((spec.get("components") or {}).get("schemas", {}).items()):
         required = set(schema.get("required") or [])
         props = [{"name": prop, "type": _type(sub), "required": prop in required,
-                  "read_only": bool(sub.get("readOnly")), "description": sub.get("description", "")}
+                  "read_only": bool(sub.get("readOnly")), "description": _text(sub.get("description"))}
                  for prop, sub in (schema.get("properties") or {}).items()]
         schemas.append({"name": name, "properties": props})
     schemes = (spec.get("components") or {}).get("securitySchemes", {})
