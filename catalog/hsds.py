@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .elements import DISCLAIMER, ELEMENT_KEYS, ELEMENTS
 from .exchange import UUID_PREFIX, ImportFailed, ImportProblem, ImportReport, import_catalogue
-from .models import AUDIENCES, FORMATS, Offer, OfferArea, OfferFormat, Organisation
+from .models import AUDIENCES, FORMATS, Offer, OfferFormat, Organisation
 from .municipalities import NATIONWIDE, UnknownMunicipality, all_municipalities, canonical_area
 from .schemas import OfferSchema, OrganisationSchema, errors_to_paths
 

@@ -298,3 +298,16 @@ def test_export_hsds_then_import_into_an_empty_database(runner, app, cat, tmp_pa
 
 def client_total(app) -> int:
     return app.test_client().get("/hsds/services").json["total_items"]
+
+
+def test_post_search_municipality_in_the_body_narrows_the_matches(client, cat):
+    text = "Jeg er nybagt mor og føler mig meget alene, og jeg har brug for et netværk og hjælp til lektier"
+    r = client.post("/hsds/services/search", json={"text": text, "municipality": "aarhus kommune", "full": True})
+    assert r.status_code == 200
+    assert r.json["contents"], "the matcher found nothing"
+    areas = [{a["name"] for a in s["service_areas"]} for s in r.json["contents"]]
+    assert all(a & {"Aarhus", "Hele landet"} for a in areas)
+    assert "Lektiecafé for 4.–7. klasse" not in names(r.json)  # Vejle only
+    r = client.post("/hsds/services/search", json={"text": text, "municipality": "Vejel"})
+    assert r.status_code == 422
+    assert "mente du Vejle" in r.json["errors"]["json"]["municipality"][0]

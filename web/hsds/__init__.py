@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, validate
 from werkzeug.routing import BuildError
 
 from catalog import hsds
+from catalog.municipalities import canonical_area
 from catalog.schemas import Bool, DanishSchema, DateOrDateTime, Int, Str, _valid_area
 
 from ..extensions import db, limiter
@@ -180,7 +181,8 @@ class ServiceSearch(MethodView):
                 engine = current_app.extensions["civilmatch.match_index"].fresh(db.session)
             except ImportError:
                 return api_error(503, "Matchningen er ikke tilgængelig lige nu.")
-            result = engine.match(body["text"], limit=MATCH_LIMIT, municipality=body.get("municipality"))
+            municipality = canonical_area(body["municipality"]) if body.get("municipality") else None
+            result = engine.match(body["text"], limit=MATCH_LIMIT, municipality=municipality)
             ids = [hit.offer_id for hit in result.results]
         return _services_page(body, ids)
 
