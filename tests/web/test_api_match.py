@@ -239,3 +239,21 @@ def test_offers_of_an_organisation_that_loses_verification_leave_the_results(app
         db.session.commit()
     got = {i["offer"]["external_id"] for i in post(client, world, {"text": NEED}).get_json()["results"]}
     assert "lektier-vejle" not in got and "lektier-national" in got
+
+
+@pytest.mark.parametrize("data", ["{ikke json", "[1, 2]", "null", '"tekst"'])
+def test_body_that_is_not_a_json_object_is_422(client, world, data):
+    r = client.post("/api/v1/match", data=data, content_type="application/json",
+                    headers=bearer(world["tokens"]["caseworker"]))
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"_schema": [r.get_json()["errors"]["_schema"][0]]}
+    assert "JSON" in r.get_json()["errors"]["_schema"][0] or "objekt" in r.get_json()["errors"]["_schema"][0]
+
+
+def test_nationwide_override_searches_everywhere_and_blank_means_not_given(client, world):
+    body = post(client, world, {"text": NEED, "municipality": "Hele landet"}).get_json()
+    got = {i["offer"]["external_id"] for i in body["results"]}
+    assert body["understood"]["municipality"] is None
+    assert {"lektier-vejle", "lektier-aarhus"} <= got
+    body = post(client, world, {"text": NEED, "municipality": " "}).get_json()
+    assert body["understood"]["municipality"] == "Vejle"

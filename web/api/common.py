@@ -192,5 +192,15 @@ def handle_unprocessable(exc):
     return error_response(422, "Data kunne ikke valideres.", webargs_errors(getattr(exc, "data", None)))
 
 
+def handle_bad_request(exc):
+    """webargs answers 400 for a body that is not JSON at all; we answer like any other invalid body."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and data.get("messages"):
+        return error_response(422, "Data kunne ikke valideres.",
+                              {"_schema": ["Forespørgslens indhold skal være et JSON-objekt."]})
+    return error_response(400, "Forespørgslen kunne ikke forstås.")
+
+
 def register_error_handlers(blp) -> None:
+    blp.register_error_handler(400, handle_bad_request)
     blp.register_error_handler(422, handle_unprocessable)
