@@ -1,6 +1,7 @@
 """Who may do what: role checks for pages, bearer tokens for the API."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import abort, g, jsonify, request
@@ -11,6 +12,8 @@ from catalog.models import Offer, Organisation
 from catalog.services import find_token
 
 from .extensions import db
+
+LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 def roles_required(*roles: str):
@@ -64,8 +67,11 @@ def current_token():
         if header[:7].lower() == "bearer ":
             token = find_token(db.session, header[7:].strip())
             if token is not None:
-                token.last_used_at = utcnow()
-                db.session.commit()
+                now = utcnow()
+                # Record use, but write at most every few minutes: a write per API call costs more than the call.
+                if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+                    token.last_used_at = now
+                    db.session.commit()
         g._api_token = token
     return g._api_token
 
