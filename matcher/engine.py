@@ -27,6 +27,7 @@ from .understand import default_parser
 LEFT_OUT_SHARE = 0.25
 COMMON_TERM_SHARE = 0.3  # in large catalogues, words in more than 30 % of the offers are not scored
 COMMON_TERM_MIN_N = 1000  # (a speed measure; small catalogues score every word)
+ALTERNATIVE_AREA_FACTOR = 0.9  # an offer only in another municipality of the named postal district
 POOL = 300             # stage-2 re-ranking pool size   # an excluded offer counts in left_out if its relevance >= 25 % of the best
 
 
@@ -121,6 +122,13 @@ class MatchEngine:
             muni = need.municipality
             ages = tuple(sorted({int(a) for a in need.child_ages}))
             area_ok = idx.area_mask(muni) if muni else None
+            # a postal district spanning several municipalities: offers in any of them are
+            # eligible (unless the municipality was given explicitly); the first is preferred
+            alts = [m for m in need.municipality_alternatives if m and m != muni] \
+                if muni and need.municipality_source != "angivet" else []
+            primary_ok = area_ok
+            for m in alts:
+                area_ok = idx.union(area_ok, idx.area_mask(m))
             age_ok = idx.age_mask(ages) if ages else None
             ok = idx.combine(area_ok, age_ok)
 
@@ -211,12 +219,15 @@ class MatchEngine:
                     f *= 1.1 if idx.free[s] else 0.7
                 if langs and langs & idx.langs[s]:
                     f *= 1.15
+                if alts and not primary_ok[s]:
+                    f *= ALTERNATIVE_AREA_FACTOR
                 scored.append((rel * f * idx.prior[s], idx.ids[s], s))
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
             chosen = [(sc, oid, idx.records[s], s in idx.national, idx.langs[s]) for sc, oid, s in top]
             left_out: list[dict[str, Any]] = []
             if area_out:
-                left_out.append({"count": area_out, "reason": f"dækker ikke {muni}"})
+                where = " eller ".join([muni, *alts]) if alts else muni
+                left_out.append({"count": area_out, "reason": f"dækker ikke {where}"})
             for (lo, hi), cnt in sorted(age_out.items(), key=lambda kv: (-kv[1], kv[0])):
                 left_out.append({"count": cnt, "reason": f"kun for {_age_range(lo, hi)}"})
         hits = [Hit(oid, float(sc), self._reasons(need, cq, rec, nat, lg))
@@ -258,7 +269,14 @@ class MatchEngine:
             reasons.append("Fælles ord: " + _quote(sorted(set(common)), 4))
         # area
         if need.municipality:
-            reasons.append("Landsdækkende" if national else f"Dækker {need.municipality}")
+            areas = rec.get("areas") or ()
+            if national:
+                reasons.append("Landsdækkende")
+            elif need.municipality in areas:
+                reasons.append(f"Dækker {need.municipality}")
+            else:
+                other = next((m for m in need.municipality_alternatives if m in areas), need.municipality)
+                reasons.append(f"Dækker {other} (postdistriktet ligger også i {other})")
         else:
             reasons.append("Landsdækkende" if national else
                            "Lokalt tilbud i " + ", ".join(str(a) for a in (rec.get("areas") or [])))

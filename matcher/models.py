@@ -34,11 +34,19 @@ class Need:
     parent_ages: list[int] = field(default_factory=list)
     pregnant: bool = False
     term_weights: dict[str, float] = field(default_factory=dict)
+    # Further municipalities the named place (a postal district spanning several)
+    # lies in: an offer covering any of them is eligible, the first one preferred.
+    municipality_alternatives: list[str] = field(default_factory=list)
+    # Other municipalities the same place name can mean ("Hasle": Aarhus or
+    # Bornholm); not eligible, but a dialogue may ask which one is meant.
+    municipality_ambiguous: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "municipality": self.municipality,
             "municipality_source": self.municipality_source,
+            "municipality_alternatives": list(self.municipality_alternatives),
+            "municipality_ambiguous": list(self.municipality_ambiguous),
             "child_ages": [int(a) for a in self.child_ages],
             "parent_ages": [int(a) for a in self.parent_ages],
             "pregnant": bool(self.pregnant),

@@ -17,7 +17,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from .text import normalize
+from .text import STOP_WORDS, normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_CSV = DATA_DIR / "places.csv"
@@ -50,6 +50,35 @@ AMBIGUOUS = frozenset({
 })
 
 CUES = frozenset({"i", "fra", "bor", "boende", "på", "ved", "nær", "omkring", "kommune", "området"})
+
+# Place names (towns, postal districts, neighbourhoods) that are also ordinary
+# Danish words, inflected forms or common first names. General Danish vocabulary,
+# written for the gazetteer; words of the thesaurus and stop words are checked too
+# (see :meth:`Gazetteer.is_common_word`). Such a name only counts as a place with
+# a strong cue (see ``STRONG_CUES``) or next to "Kommune" or a postcode.
+COMMON_WORDS = frozenset("""
+beder løsning mørke gesten henne stege rude gram vig balle vandel humble them tim fur lemming flemming
+ørsted give ringe hals tarm vrå ry brande tune lejre vejen stilling visse friheden sorgenfri overlade
+bække vinge vrist knebel nøjsomhed holmen hampen borre glud lind skive odder greve ans listed bov
+elling dalby store lille nye nord syd vest øst vester øster strand skov bakke dal borg mark enge
+lunde havn centrum bryggen holme høje
+""".split())
+
+# Words right before a common-word place name that make it a place ("bor i
+# Beder", "fra Mørke", "i nærheden af Stege"); the name must also be capitalised.
+STRONG_CUES = frozenset({"i", "fra", "ved", "nær", "omkring", "af", "mod", "til"})
+
+# Copenhagen's street-level postcodes (the gazetteer keeps one row per range).
+POSTCODE_RANGES: tuple[tuple[int, int, str], ...] = (
+    (1000, 1499, "1050"),   # København K
+    (1500, 1799, "1550"),   # København V
+    (1800, 1999, "1800"),   # Frederiksberg C
+)
+
+# Municipalities with at least this many neighbourhoods in the gazetteer are
+# "big cities": a neighbourhood of one of them is a likelier reading of a name
+# than an equally named small postal district elsewhere ("Hasle": Aarhus, not Bornholm).
+BIG_CITY_MIN_BYDELE = 8
 DIRECTIONS = frozenset({"c", "k", "n", "nv", "ø", "s", "sv", "v", "nø", "sø", "vest", "øst", "nord",
                         "syd", "centrum", "midtby"})
 
@@ -71,23 +100,32 @@ def _key(name: str) -> tuple[str, ...]:
 class Gazetteer:
     def __init__(self, rows: list[Place]):
         self.by_key: dict[tuple[str, ...], Place] = {}
+        self.all_by_key: dict[tuple[str, ...], list[Place]] = {}
         self.by_postcode: dict[str, Place] = {}
         self.municipalities: set[str] = set()
+        bydele: dict[str, int] = {}
+        for p in rows:
+            if p.kind == "bydel" and len(p.municipalities) == 1:
+                bydele[p.municipalities[0]] = bydele.get(p.municipalities[0], 0) + 1
+            if p.kind == "kommune":
+                self.municipalities.update(p.municipalities)
+        self.big_cities = frozenset(m for m, c in bydele.items() if c >= BIG_CITY_MIN_BYDELE)
         for p in rows:
             k = _key(p.name)
             if not k:
                 continue
-            old = self.by_key.get(k)
-            if old is None or KIND_RANK.get(p.kind, 9) < KIND_RANK.get(old.kind, 9):
-                self.by_key[k] = p
+            lst = self.all_by_key.setdefault(k, [])
+            if not any(q.municipalities == p.municipalities and q.kind == p.kind for q in lst):
+                lst.append(p)
             if p.postcode and p.postcode not in self.by_postcode:
                 self.by_postcode[p.postcode] = p
-            if p.kind == "kommune":
-                self.municipalities.update(p.municipalities)
         for alias, munis in BUILTIN_ALIASES.items():
             k = _key(alias)
-            if k not in self.by_key and all(m in self.municipalities for m in munis):
-                self.by_key[k] = Place(alias, munis, "alias", None)
+            if k not in self.all_by_key and all(m in self.municipalities for m in munis):
+                self.all_by_key[k] = [Place(alias, munis, "alias", None)]
+        for k, lst in self.all_by_key.items():
+            lst.sort(key=self._preference)
+            self.by_key[k] = lst[0]
         self.max_len = max((len(k) for k in self.by_key), default=1)
         # Fuzzy candidates: municipality names and aliases (towns are too many and too short).
         self._fuzzy: dict[str, Place] = {
@@ -96,8 +134,39 @@ class Gazetteer:
         }
         self._fuzzy_names = sorted(self._fuzzy)
 
+    def _preference(self, p: Place) -> tuple[int, int]:
+        """Which reading of a name comes first: municipalities and aliases, then a
+        neighbourhood of a big city, then postal districts, other neighbourhoods, towns."""
+        if p.kind == "bydel" and p.municipalities[0] in self.big_cities:
+            return (KIND_RANK["alias"], 1)
+        return (KIND_RANK.get(p.kind, 9), 0)
+
     def lookup(self, key: tuple[str, ...]) -> Place | None:
+        """The preferred reading of a name (see :meth:`candidates` for all of them)."""
         return self.by_key.get(key)
+
+    def candidates(self, key: tuple[str, ...]) -> list[Place]:
+        """Every reading of a name, the preferred first."""
+        return self.all_by_key.get(key, [])
+
+    def postcode(self, code: str) -> Place | None:
+        """The postal district of a four-digit postcode, incl. Copenhagen's ranges."""
+        p = self.by_postcode.get(code)
+        if p is not None or not (len(code) == 4 and code.isdigit()):
+            return p
+        n = int(code)
+        for lo, hi, rep in POSTCODE_RANGES:
+            if lo <= n <= hi:
+                return self.by_postcode.get(rep)
+        return None
+
+    @lru_cache(maxsize=4096)
+    def is_common_word(self, word: str) -> bool:
+        """A (normalised, one-word) place name that is also an ordinary word."""
+        if word in COMMON_WORDS or word in STOP_WORDS:
+            return True
+        from .analysis import default_analyzer  # thesaurus words (lazy: avoids an import cycle)
+        return word in default_analyzer().surface_vocab
 
     def fuzzy(self, word: str) -> Place | None:
         n = len(word)

@@ -21,7 +21,9 @@ concepts C):
                  prior  = 1 + 0.04 * elements_count / 11 + 0.03 * freshness,
                           freshness = 1 for confirmed today, falling linearly to 0 at 2 years
 Eligibility (hard, before ranking): the offer's areas contain the need's
-municipality or "Hele landet" (no municipality: no area filter), and when the
+municipality or "Hele landet" (no municipality: no area filter; a postal district
+spanning several municipalities: any of ``need.municipality_alternatives`` too,
+with offers only there x0.9), and when the
 need names children, at least one child's age lies in [age_min, age_max]
 (None bounds are open). Ties are broken by offer id ascending.
 """
@@ -328,6 +330,13 @@ class Index:
         for a in ages:
             acc |= int.from_bytes(self._age_mask1(a), "little")
         return bytearray(acc.to_bytes(n, "little"))
+
+    @staticmethod
+    def union(a: bytearray | None, b: bytearray) -> bytearray:
+        if a is None:
+            return b
+        n = len(a)
+        return bytearray((int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(n, "little"))
 
     @staticmethod
     def combine(a: bytearray | None, b: bytearray | None) -> bytearray | None:

@@ -12,8 +12,14 @@ from functools import lru_cache
 
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
 from .models import ConceptHit, Need
-from .places import AMBIGUOUS, CUES, DIRECTIONS, Gazetteer, default_gazetteer
+from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
 from .text import NEGATIONS, STOP_WORDS, _WORD_RE
+
+_AMOUNT_WORDS = frozenset({"kr", "kroner", "krone", "dkk", "euro", "om", "mdr", "md", "mnd", "måned", "måneden",
+                           "år", "om", "timer", "km", "gange", "personer", "familier", "børn"})
+_YEAR_BEFORE = frozenset({"siden", "år", "året", "i", "fra", "til", "efter", "før", "inden", "sommer", "sommeren",
+                          "foråret", "efteråret", "vinteren", "januar", "februar", "marts", "april", "maj", "juni",
+                          "juli", "august", "september", "oktober", "november", "december"})
 
 MAX_TEXT = 20_000  # characters analysed (longer texts are cut; a chat message is far shorter)
 
@@ -159,61 +165,84 @@ class NeedParser:
 
     # -- municipality ------------------------------------------------------
     def _municipality(self, norm: str, toks: list[tuple[str, int, int, bool]]):
+        """(municipality, source words, masked token indices, alternatives, other readings).
+
+        ``alternatives``: further municipalities the named postal district covers
+        (an offer in any of them is eligible). ``other readings``: municipalities
+        the same name can also mean (e.g. a small postal district elsewhere), for
+        a clarifying question; they are not eligible.
+        """
         gaz = self.gaz
         surf = [t[0] for t in toks]
         n = len(surf)
-        found: list[tuple[float, int, str, str, set[int]]] = []  # (score, pos, muni, source, idx)
+        # (score, pos, candidates, source, idx)
+        found: list[tuple[float, int, list[Place], str, set[int]]] = []
+        _SUFFIX = ("kommune", "kommunes", "området", "omegn", "egnen")
+
+        def is_postcode(k: int) -> bool:
+            return 0 <= k < n and len(surf[k]) == 4 and surf[k].isdigit() and gaz.postcode(surf[k]) is not None
+
         i = 0
         while i < n:
             matched = False
             for L in range(min(gaz.max_len, n - i), 0, -1):
                 key = tuple(surf[i:i + L])
-                place = gaz.lookup(key)
+                cands = gaz.candidates(key)
                 genitive = False
-                if place is None and key[-1].endswith("s") and len(key[-1]) > 3:
-                    place = gaz.lookup(key[:-1] + (key[-1][:-1],))
-                    genitive = place is not None
-                if place is None:
+                if not cands and key[-1].endswith("s") and len(key[-1]) > 3:
+                    cands = gaz.candidates(key[:-1] + (key[-1][:-1],))
+                    genitive = bool(cands)
+                if not cands:
                     continue
+                place = cands[0]
                 word = " ".join(key)
                 cap = toks[i][3]
+                mid = cap and not _sentence_start(norm, toks[i][1])
                 prev = surf[i - 1] if i > 0 else ""
                 nxt = surf[i + L] if i + L < n else ""
-                cue = prev in CUES or nxt in ("kommune", "kommunes", "området", "omegn", "egnen")
-                if L == 1 and word in AMBIGUOUS and not (
-                    (cap and not _sentence_start(norm, toks[i][1])) or nxt in ("kommune", "kommunes")
-                ):
-                    continue
-                if place.kind in ("by", "bydel") and L == 1 and not cap and not cue:
-                    continue
+                cue = prev in CUES or nxt in _SUFFIX
+                kommune_next = nxt in ("kommune", "kommunes")
                 if L == 1 and word in STOP_WORDS:
+                    continue
+                if L == 1 and word in AMBIGUOUS and not (mid or kommune_next):
+                    continue
+                if L == 1 and gaz.is_common_word(word) and not any(p.kind == "kommune" for p in cands):
+                    # an ordinary word ("beder", "løsning", "Mørke" at a sentence start) is a
+                    # place only when written as one: "bor i Beder", "8330 Beder", "Gram Kommune"
+                    if not ((mid and prev in STRONG_CUES) or kommune_next or is_postcode(i - 1)):
+                        continue
+                if place.kind in ("by", "bydel") and L == 1 and not cap and not cue:
                     continue
                 idx = set(range(i, i + L))
                 j = i + L
                 # "Vejle Kommune", "Kolding-området", "Aarhus V", "kbh NV"
-                while j < n and (surf[j] in ("kommune", "kommunes", "området", "omegn", "egnen")
-                                 or (surf[j] in DIRECTIONS and j == i + L)):
+                while j < n and (surf[j] in _SUFFIX or (surf[j] in DIRECTIONS and j == i + L)):
                     idx.add(j)
                     j += 1
-                if i > 0 and surf[i - 1].isdigit() and len(surf[i - 1]) == 4:
-                    idx.add(i - 1)
                 score = 10.0 - 2 * {"kommune": 0, "alias": 0, "postdistrikt": 1, "bydel": 1, "by": 2}.get(place.kind, 2)
                 if cue:
                     score += 3
-                if genitive and nxt not in ("kommune", "kommunes"):
+                if genitive and not kommune_next:
                     score -= 2
+                if is_postcode(i - 1):
+                    # "8000 Aarhus C", "2200 København N": the postcode says which reading is meant
+                    idx.add(i - 1)
+                    pc = gaz.postcode(surf[i - 1])
+                    agree = [p for p in cands if set(p.municipalities) & set(pc.municipalities)]
+                    if agree:
+                        cands = agree + [p for p in cands if p not in agree]
+                    score += 2
                 src = " ".join(surf[k] for k in sorted(idx))
-                found.append((score, i, place.municipalities[0], src, idx))
+                found.append((score, i, cands, src, idx))
                 i = j
                 matched = True
                 break
             if not matched:
                 s = surf[i]
-                if s.isdigit() and len(s) == 4 and s in gaz.by_postcode:
-                    # postcode: counts when a place word or a capitalised word follows
-                    if i + 1 < n and (toks[i + 1][3] or gaz.lookup((surf[i + 1],))):
-                        p = gaz.by_postcode[s]
-                        found.append((9.0, i, p.municipalities[0], s, {i}))
+                if len(s) == 4 and s.isdigit() and self._postcode_cue(norm, toks, i):
+                    p = gaz.postcode(s)
+                    if p is not None:
+                        found.append((9.0, i, [p], s, {i}))
                 i += 1
         if not found:
             # misspellings: capitalised words, or words next to a cue
@@ -233,15 +262,54 @@ class NeedParser:
                 idx = {i}
                 if nxt in ("kommune", "kommunes", "området"):
                     idx.add(i + 1)
-                found.append((5.0 + (3 if cue else 0), i, place.municipalities[0], s, idx))
+                found.append((5.0 + (3 if cue else 0), i, [place], s, idx))
         if not found:
-            return None, None, set()
+            return None, None, set(), [], []
         found.sort(key=lambda f: (-f[0], f[1]))
         best = found[0]
         masked: set[int] = set()
         for f in found:
             masked |= f[4]
-        return best[2], best[3], masked
+        # other places named in the text decide between readings ("Hasle, Aarhus")
+        named = {m for f in found[1:] for m in f[2][0].municipalities[:1]}
+        cands = best[2]
+        confirmed = [p for p in cands if set(p.municipalities) & named]
+        place = confirmed[0] if confirmed else cands[0]
+        muni = place.municipalities[0]
+        if confirmed and muni not in named:
+            muni = next(m for m in place.municipalities if m in named)
+        alternatives: list[str] = []
+        if not confirmed and place.kind in ("postdistrikt", "by"):
+            alternatives = [m for m in place.municipalities if m != muni]
+        others: list[str] = []
+        if not confirmed:
+            for p in cands[1:]:
+                m = p.municipalities[0]
+                if m != muni and m not in alternatives and m not in others:
+                    others.append(m)
+        return muni, best[3], masked, alternatives, others
+
+    @staticmethod
+    def _postcode_cue(norm: str, toks, i: int) -> bool:
+        """A lone four-digit number is a postcode only with a cue: "postnr. 2200",
+        "bor i 2300", or a capitalised word right after it that is not a sentence
+        start ("2300 S"), and never when it reads as a year or an amount."""
+        surf = [t[0] for t in toks]
+        n = len(surf)
+        prev = surf[i - 1] if i > 0 else ""
+        prev2 = surf[i - 2] if i > 1 else ""
+        nxt = surf[i + 1] if i + 1 < n else ""
+        if prev in ("postnr", "postnummer", "postnummeret"):
+            return True
+        if nxt in _AMOUNT_WORDS:
+            return False
+        if prev == "i" and prev2 in ("bor", "boende", "bosat", "bosiddende", "bo", "flyttet", "flytter"):
+            return True
+        if prev in _YEAR_BEFORE:
+            return False
+        if i + 1 < n and toks[i + 1][3] and not _sentence_start(norm, toks[i + 1][1]) and len(nxt) <= 3:
+            return not (1900 <= int(surf[i]) <= 2099) or nxt in DIRECTIONS
+        return False
 
     # -- ages --------------------------------------------------------------
     def _ages(self, norm: str, toks):
@@ -432,8 +500,9 @@ class NeedParser:
         norm, toks = _tokens_with_case(text)
         surf = [t[0] for t in toks]
         need = Need()
-        muni, src, m_idx = self._municipality(norm, toks)
+        muni, src, m_idx, alts, others = self._municipality(norm, toks)
         need.municipality, need.municipality_source = muni, src
+        need.municipality_alternatives, need.municipality_ambiguous = alts, others
         ages, pages, a_idx = self._ages(norm, toks)
         need.child_ages, need.parent_ages = ages, pages
         need.pregnant = bool(_RX_PREGNANT.search(norm))
