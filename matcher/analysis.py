@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import NEGATIONS, STOP_WORDS, Analyzer, WordInfo, stem, tokenize
+from .text import NEGATIONS, STOP_WORDS, Analyzer, WordInfo, clause_starts, normalize, stem, tokenize
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -14,6 +14,18 @@ PART_FACTOR = 0.8
 # Words that may stand between a negation and the concept word ("ikke tale om vold").
 _NEG_FILLERS = frozenset({"tale", "om", "er", "der", "noget", "nogen", "tegn", "på", "har", "et", "en",
                           "mere", "spor", "af", "nogle", "problemer", "med"})
+# Postposed negation in a main clause: subject + finite verb + "ikke" ("mor drikker
+# ikke", "han slår aldrig"). The subject must stand right before the verb; a few
+# adverbs may stand between the verb and the negation ("drikker heller ikke").
+_SUBJECTS = frozenset({
+    "jeg", "du", "han", "hun", "vi", "i", "de", "man", "mor", "far", "moren", "faren", "forældrene",
+    "forælderen", "barnet", "børnene", "drengen", "pigen", "sønnen", "datteren", "familien", "manden",
+    "kvinden", "kæresten", "partneren", "stedfaren", "stedmoren", "bonusfar", "bonusmor", "mormor",
+    "morfar", "farmor", "farfar", "storebror", "lillebror", "storesøster", "lillesøster", "ingen",
+})
+_POST_NEG_ADVERBS = frozenset({"heller", "længere", "mere", "slet", "overhovedet", "jo", "nu", "dog",
+                               "rigtig", "rigtigt", "altid", "så"})
+_POST_NEGATIONS = frozenset({"ikke", "aldrig"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +76,11 @@ class ConceptTagger:
                 return
         lst.append((key, w))
 
-    def tag(self, toks: list[ATok]) -> list[CHit]:
-        """Concept hits in a token sequence (negated hits are dropped)."""
+    def tag(self, toks: list[ATok], clauses: frozenset[int] | set[int] = frozenset()) -> list[CHit]:
+        """Concept hits in a token sequence (negated hits are dropped).
+
+        ``clauses``: indices of tokens that begin a new clause; a negation does
+        not reach across a clause boundary."""
         hits: list[CHit] = []
         n = len(toks)
         single = self.single
@@ -92,10 +107,12 @@ class ConceptTagger:
                     found[key] = (w, end)
             if not found:
                 continue
-            negated = t.surface not in NEGATIONS and self._negated(toks, i)
-            if negated:
+            if t.surface not in NEGATIONS and self._negated(toks, i, clauses):
                 continue
+            post = self._post_negated(toks, i, clauses)
             for key, (w, end) in found.items():
+                if post and end <= post:
+                    continue  # "drikker ikke" (but a term that includes the negation, "trives ikke", stays)
                 hits.append(CHit(key, w, i, end))
         return hits
 
@@ -120,10 +137,29 @@ class ConceptTagger:
         return j
 
     @staticmethod
-    def _negated(toks: list[ATok], i: int) -> bool:
+    def _post_negated(toks: list[ATok], i: int, clauses) -> int:
+        """Index of a negation that follows token i as its finite verb in a main
+        clause ("mor drikker ikke"), else 0."""
+        if i == 0 or i in clauses or toks[i - 1].surface not in _SUBJECTS:
+            return 0
+        n = len(toks)
+        j = i + 1
+        while j < n and j not in clauses and j - i <= 3:
+            s = toks[j].surface
+            if s in _POST_NEGATIONS:
+                return j
+            if s not in _POST_NEG_ADVERBS:
+                return 0
+            j += 1
+        return 0
+
+    @staticmethod
+    def _negated(toks: list[ATok], i: int, clauses=frozenset()) -> bool:
         j = i - 1
         gap = 0
         while j >= 0 and gap <= 3:
+            if j + 1 in clauses:
+                return False
             s = toks[j].surface
             if s in NEGATIONS:
                 return True
@@ -186,8 +222,11 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
 @lru_cache(maxsize=50_000)
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
     """Tokens and concept hits of one offer field (cached: many fields repeat)."""
-    toks = analyse_tokens([t.surface for t in tokenize(text)])
-    return tuple(toks), tuple(default_tagger().tag(toks))
+    raw = tokenize(text)
+    surfaces = [t.surface for t in raw]
+    toks = analyse_tokens(surfaces)
+    clauses = clause_starts(normalize(text), [(t.start, t.end) for t in raw], surfaces)
+    return tuple(toks), tuple(default_tagger().tag(toks, clauses))
 
 
 def concept_label(key: str) -> str:

@@ -34,6 +34,22 @@ NEGATIONS = frozenset({"ikke", "ingen", "intet", "uden", "aldrig", "hverken"})
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Conjunctions that open a new clause (a negation's scope ends before them).
+CLAUSE_WORDS = frozenset({"men", "fordi", "selvom", "mens", "når", "hvis", "eftersom", "skønt", "så"})
+_CLAUSE_PUNCT = frozenset(".,;:!?()[]\n–—")
+
+
+def clause_starts(text: str, spans: list[tuple[int, int]], surfaces: list[str]) -> frozenset[int]:
+    """Indices of the tokens that begin a new clause: after punctuation or at a
+    clause-opening conjunction ("men", "fordi", ...). ``spans`` are the tokens'
+    (start, end) offsets in ``text``."""
+    out = set()
+    for k in range(1, len(spans)):
+        gap = text[spans[k - 1][1]:spans[k][0]]
+        if surfaces[k] in CLAUSE_WORDS or any(ch in _CLAUSE_PUNCT for ch in gap):
+            out.add(k)
+    return frozenset(out)
+
 
 def normalize(text: str) -> str:
     """NFKC + casefold; æ, ø, å are kept as they are."""

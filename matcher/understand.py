@@ -13,7 +13,7 @@ from functools import lru_cache
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
 from .models import ConceptHit, Need
 from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
-from .text import NEGATIONS, STOP_WORDS, _WORD_RE
+from .text import NEGATIONS, STOP_WORDS, _WORD_RE, clause_starts
 
 _AMOUNT_WORDS = frozenset({"kr", "kroner", "krone", "dkk", "euro", "om", "mdr", "md", "mnd", "måned", "måneden",
                            "år", "om", "timer", "km", "gange", "personer", "familier", "børn"})
@@ -527,7 +527,8 @@ class NeedParser:
 
         masked = m_idx | a_idx
         atoks = analyse_tokens(surf, masked, known)
-        chits = default_tagger().tag(atoks)
+        clauses = clause_starts(norm, [(t[1], t[2]) for t in toks], surf)
+        chits = default_tagger().tag(atoks, clauses)
         by_key: dict[str, ConceptHit] = {}
         for h in chits:
             words = " ".join(atoks[k].surface for k in range(h.start, h.end))

@@ -107,3 +107,34 @@ def test_typo_in_need_word_still_finds_concept():
 def test_low_mood_around_baby_is_postnatal():
     keys = {c.key for c in understand("mor er meget trist og græder, baby på 2 mdr").concepts}
     assert "fodselsdepression" in keys
+
+
+def _keys(text):
+    return {c.key for c in understand(text).concepts}
+
+
+@pytest.mark.parametrize("text", [
+    "mor drikker ikke",
+    "far drikker heller ikke",
+    "han slår aldrig børnene",
+])
+def test_postposed_negation_after_the_verb(text):
+    assert not _keys(text) & {"misbrug_familie", "vold"}
+
+
+def test_negation_stays_in_its_clause():
+    assert "misbrug_familie" in _keys("Der er ikke vold. Mor drikker")
+    assert "misbrug_familie" in _keys("mor drikker ikke, men far drikker meget")
+    assert "misbrug_familie" in _keys("ikke tale om vold, og mor drikker")
+    assert "vold" not in _keys("ikke tale om vold, og mor drikker")
+
+
+def test_a_need_phrased_with_a_negation_is_not_negated():
+    assert "trivsel_unge" in _keys("pigen trives ikke i skolen")
+    assert "netvaerk_foraeldre" in _keys("mor kender ikke nogen i byen")
+
+
+def test_negated_formats_are_still_excluded_with_clauses():
+    need = understand("Mor drikker ikke. Hun vil ikke i gruppe, men gerne online")
+    assert need.excluded_formats == ["gruppe"]
+    assert need.formats == ["online"]
