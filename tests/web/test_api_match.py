@@ -179,24 +179,31 @@ def test_rate_limit_answers_429_in_danish(database_url, factory):
     from web import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "AUTO_MIGRATE": False,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True})
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True, "API_MATCH_RATE_LIMIT": "5/minute"})
     try:
         client = app.test_client()
         token = factory.token("caseworker")
-        from web.api import match as match_module
-
-        limit = int(match_module.RATE_LIMIT.split("/")[0])
+        limit = 5
         statuses = [client.post("/api/v1/match", json={"text": "lektiehjælp"}, headers=bearer(token)).status_code
                     for _ in range(limit + 1)]
         assert statuses[:limit] == [200] * limit
         assert statuses[-1] == 429
         last = client.post("/api/v1/match", json={"text": "lektiehjælp"}, headers=bearer(token))
+        assert last.status_code == 429
         assert last.get_json()["message"] == "For mange forespørgsler. Vent lidt, og prøv igen."
         # Another token has its own allowance.
         other = factory.token("caseworker")
         assert client.post("/api/v1/match", json={"text": "lektiehjælp"}, headers=bearer(other)).status_code == 200
     finally:
         app.extensions["civilmatch.engine"].dispose()
+
+
+def test_default_rate_limit_leaves_room_for_an_evaluation_run(app):
+    from web.api.match import rate_limit
+
+    with app.app_context():
+        count, _, period = rate_limit().partition("/")
+        assert period == "minute" and int(count) >= 300
 
 
 def test_match_offer_json_equals_get_offer_and_follows_reviews(app, client, world, factory):

@@ -56,6 +56,7 @@ def offer_json(offer: Offer) -> dict:
 
 _DT = DateOrDateTime()
 CACHE_SIZE = 20_000
+WARM_LIMIT = 5_000
 
 
 def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
@@ -71,6 +72,8 @@ def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
 
     cache: dict[int, tuple[tuple[int, int], dict]] = current_app.extensions.setdefault("civilmatch.api_offer_json", {})
     o = Offer.__table__.c
+    if not cache:
+        _warm(session, cache)
     stamps = {r.id: (r.change_seq, r.version)
               for r in session.execute(select(o.id, o.change_seq, o.version).where(o.id.in_(ids)))}
     out: dict[int, dict] = {}
@@ -89,6 +92,18 @@ def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
             cache[offer_id] = (stamp, data)
             out[offer_id] = data
     return out
+
+
+def _warm(session: Session, cache: dict) -> None:
+    """First use in this process: build every published offer's JSON at once when the catalogue is small
+    (like the match index, which also holds every visible offer), so no ranked answer waits for it."""
+    o = Offer.__table__.c
+    ids = session.scalars(select(o.id).where(o.status == "published").limit(WARM_LIMIT + 1)).all()
+    if len(ids) > WARM_LIMIT:
+        return
+    for i in range(0, len(ids), 1000):
+        for offer_id, entry in _build_json(session, list(ids[i:i + 1000])).items():
+            cache[offer_id] = entry
 
 
 def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, int], dict]]:

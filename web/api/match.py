@@ -5,8 +5,9 @@ error and never stored here."""
 from __future__ import annotations
 
 import hashlib
+import os
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
 from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
@@ -21,7 +22,13 @@ blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
                 description="Match en behovsbeskrivelse med tilbud.")
 register_error_handlers(blp)
 
-RATE_LIMIT = "120/minute"
+DEFAULT_RATE_LIMIT = "600/minute"
+
+
+def rate_limit() -> str:
+    """Per token; app config API_MATCH_RATE_LIMIT or env CIVILMATCH_API_MATCH_RATE_LIMIT overrides."""
+    return (current_app.config.get("API_MATCH_RATE_LIMIT") or os.environ.get("CIVILMATCH_API_MATCH_RATE_LIMIT")
+            or DEFAULT_RATE_LIMIT)
 
 
 def _rate_key() -> str:
@@ -33,14 +40,14 @@ def _rate_key() -> str:
 
 
 @blp.route("/match", methods=["POST"])
-@limiter.limit(RATE_LIMIT, key_func=_rate_key)
+@limiter.limit(rate_limit, key_func=_rate_key)
 @blp.doc(summary="Find tilbud til en familie", security=[{"bearerAuth": []}],
          description="Læser behovsbeskrivelsen (kommune, børnenes alder, ønsket form, temaer), vælger kun "
                      "tilbud familien kan bruge (kommune/hele landet, alder) og rangerer dem. Hvert resultat har "
                      "en score og danske begrundelser; `left_out` fortæller, hvad der blev sorteret fra og "
                      "hvorfor. `municipality`, `child_ages` og `formats` overstyrer det, der læses ud af "
                      "teksten. Teksten logges aldrig og gentages aldrig i fejlbeskeder. Kræver scope `match`. "
-                     f"Højst {RATE_LIMIT.replace('/minute', ' pr. minut')} pr. token.")
+                     "Begrænset pr. token (standard 600 pr. minut); derefter svarer API'et 429.")
 @blp.alt_response(200, schema=MatchResponseSchema, description="Rangerede tilbud.", success=True)
 @blp.alt_response(401, schema=ApiErrorSchema, description="Mangler, ugyldigt, udløbet eller tilbagekaldt token.")
 @blp.alt_response(403, schema=ApiErrorSchema, description="Tokenet har ikke scope `match`.")
