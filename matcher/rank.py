@@ -9,7 +9,10 @@ concepts C):
                  fields f = title (w 3.0), tags (2.5), target_group (1.5), description (1.0);
                  q_t = 1 for whole words, 0.5 for compound parts, 0.7 for typo-corrected index terms
     concept(d) = CONCEPT_WEIGHT * sum_{c} max(q_c, max_{c' in C} q_c' * rel(c', c)) * a(c, d) * cidf(c)
-                 a(c, d)  = 1 - exp(-sum over thesaurus hits of c in d of field weight * term weight)
+                 a(c, d)  = a0(c, d) / (1 - B + B * max(M_d, M0) / M0)   (breadth normalisation,
+                            B = 0.25, M0 = 2: an offer about many needs is a weaker answer to each;
+                            M_d = sum_c a0(c, d))
+                 a0(c, d) = 1 - exp(-sum over thesaurus hits of c in d of field weight * term weight)
                             (title 1.0, tags 1.0, target_group 0.7, description 0.4)
                  q_c      = evidence strength of concept c in the need (noisy-or of its hits)
                  rel      = the thesaurus' related-concept weight (< 1)
@@ -55,6 +58,10 @@ NO_MIN, NO_MAX = -1, 999
 # Concept postings (candidate generation) keep only clear evidence; weaker
 # evidence still counts for candidates found otherwise (via Index.concepts_of).
 CONCEPT_POSTING_MIN = 0.2
+# Concept breadth normalisation (like BM25's length normalisation, over concepts):
+# a(c, d) is divided by 1 - b + b * max(M_d, M0) / M0, M_d = the offer's summed concept strengths.
+CONCEPT_B = 0.25
+CONCEPT_MASS0 = 2.0
 
 
 def field_texts(rec: dict[str, Any]) -> dict[str, str]:
@@ -148,7 +155,11 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
         fw = CONCEPT_FIELD_W[f]
         for h in hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
-    concepts = {k: _q(1 - math.exp(-x)) for k, x in cx.items() if x > 0}
+    concepts = {k: 1 - math.exp(-x) for k, x in cx.items() if x > 0}
+    # breadth normalisation: an offer about many needs is a weaker answer to each one
+    mass = sum(concepts.values())
+    nf = 1.0 / (1 - CONCEPT_B + CONCEPT_B * max(mass, CONCEPT_MASS0) / CONCEPT_MASS0)
+    concepts = {k: _q(v * nf) for k, v in concepts.items()}
     return Doc(per_term, concepts, lens, frozenset(surfaces),
                offer_languages({"languages": langs, **texts}))
 

@@ -185,3 +185,15 @@ def test_huge_text_gives_a_result():
     assert res.need.municipality == "Vejle"
     json.dumps(res.to_dict())
     assert engine().match("").results == []
+
+
+def test_an_offer_about_many_needs_is_a_weaker_answer_to_each():
+    # both offers say the same about debt; the second also covers many other needs
+    focused = rec(1, "Rådgivning om gæld", "Vi hjælper med gæld, budget og rykkere.", formats=["telefon"])
+    broad = rec(2, "Rådgivning om gæld, sorg, skilsmisse, mobning og ensomhed",
+                "Vi hjælper med gæld, budget og rykkere, med sorg og skilsmisse, mobning i skolen og ensomhed.",
+                formats=["telefon"])
+    from matcher.rank import analyse_offer
+    assert analyse_offer(broad).concepts["oekonomi_gaeld"] < analyse_offer(focused).concepts["oekonomi_gaeld"]
+    res = MatchEngine([broad, focused]).match("familien har gæld og mange rykkere")
+    assert [h.offer_id for h in res.results] == [1, 2]
