@@ -281,8 +281,12 @@ class RemovedOffer(Base):
 
 # --- change tracking -----------------------------------------------------------------------------
 
+_VERSION_QUERY = select(CatalogState.__table__.c.version).where(CatalogState.__table__.c.id == 1)
+
+
 def current_catalog_version(session: Session) -> int:
-    return session.execute(select(CatalogState.version).where(CatalogState.id == 1)).scalar() or 0
+    # Core on the session's connection: this runs on every match request, so skip the ORM's overhead.
+    return session.connection().execute(_VERSION_QUERY).scalar() or 0
 
 
 @event.listens_for(Session, "before_flush")

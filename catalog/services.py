@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -106,6 +107,8 @@ def create_offer(session: Session, organisation: Organisation, data: dict, *, st
     offer = Offer(organisation=organisation, title=clean["title"])
     session.add(offer)
     _apply(offer, clean)
+    if offer.status == "published" and offer.assured_at is None:
+        offer.assured_at = utcnow()  # publishing is the organisation saying the offer is correct now
     if "elements" not in clean:
         set_elements(offer, {})
     session.flush()
@@ -306,14 +309,33 @@ def create_token(session: Session, *, name: str, role: str, organisation: Organi
     return row, plain
 
 
-def find_token(session: Session, plain: str) -> ApiToken | None:
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a request needs to know about its bearer token (read with one Core query: it runs per API call)."""
+    id: int
+    name: str
+    role: str
+    organisation_id: int | None
+    scopes: tuple[str, ...]
+    last_used_at: datetime | None
+
+
+def find_token(session: Session, plain: str) -> TokenInfo | None:
     """The valid (not revoked, not expired) token for this bearer string, or None."""
     if not plain or len(plain) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
-    if row is None or not row.is_valid():
+    t = ApiToken.__table__.c
+    row = session.connection().execute(
+        select(t.id, t.name, t.role, t.organisation_id, t.scopes, t.last_used_at, t.expires_at, t.revoked_at)
+        .where(t.token_hash == _token_digest(plain))).first()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
-    return row
+    return TokenInfo(row.id, row.name, row.role, row.organisation_id, tuple(row.scopes or ()), row.last_used_at)
+
+
+def touch_token(session: Session, token_id: int, when: datetime) -> None:
+    session.connection().execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
+                                 .values(last_used_at=when))
 
 
 def revoke_token(session: Session, token_id_or_prefix: str) -> ApiToken | None:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from catalog.db import utcnow
 from catalog.models import Offer, Organisation
-from catalog.services import find_token
+from catalog.services import find_token, touch_token
 
 from .extensions import db
 
@@ -70,7 +70,7 @@ def current_token():
                 now = utcnow()
                 # Record use, but write at most every few minutes: a write per API call costs more than the call.
                 if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-                    token.last_used_at = now
+                    touch_token(db.session, token.id, now)
                     db.session.commit()
         g._api_token = token
     return g._api_token
