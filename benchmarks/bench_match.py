@@ -1,10 +1,16 @@
-"""Benchmark the matcher: index build time, memory and query latency.
+"""Benchmark matching: index build time, memory and query latency at 130, 10,000 and 100,000 offers.
 
-    .venv/bin/python benchmarks/bench_match.py [catalogue.json] [--sizes 130,10000,100000]
+    .venv/bin/python benchmarks/bench_match.py [catalogue.json] [--sizes 130,10000,100000] [--engine-only]
 
-Offers are cloned from the catalogue (new ids, areas rotated over the 98
-municipalities) up to each size. ``measure(n, query_fn)`` is reusable: give it a
-function ``query_fn(text) -> object`` (e.g. one that posts to Flask's test client).
+Offers are cloned from the catalogue (new ids, areas rotated over the 98 municipalities) up to each size.
+By default every size runs in a fresh process that imports the clones into a new SQLite database with
+`catalog.exchange.import_catalogue`, builds the app, and then measures
+- build s: the first /api/v1/match's index build (MatchIndex.fresh: load all offers from the database + index),
+- RSS MB: the process's resident memory after the build,
+- p50/p95 ms: POST /api/v1/match through Flask's test client (token check, catalogue-version check, matching,
+  loading the result offers, JSON) for 16 generic queries, each 3 times.
+`--engine-only` measures the pure MatchEngine instead (no Flask, no database).
+``measure(n, query_fn)`` is reusable: give it a function ``query_fn(text) -> object``.
 """
 from __future__ import annotations
 
@@ -124,15 +130,81 @@ def bench_engine(base: list[dict[str, Any]], n: int) -> dict[str, float]:
     return res
 
 
+def bench_flask(catalogue: Path, n: int) -> dict[str, float]:
+    """One size through the whole service; run in its own process so RSS is this size's alone."""
+    import os
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="civilmatch-bench-"))
+    os.environ["CIVILMATCH_INSTANCE_PATH"] = str(tmp)
+    os.environ["CIVILMATCH_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
+    os.environ["CIVILMATCH_RATELIMIT_ENABLED"] = "0"
+    from catalog import services
+    from catalog.exchange import import_catalogue
+    from web import create_app
+    from web.extensions import db
+    from web.matching import match_index
+
+    data = json.loads(catalogue.read_text(encoding="utf-8"))
+    base = data["offers"]
+    munis = municipalities()
+    offers = []
+    for i in range(n):
+        o = dict(base[i % len(base)])
+        copy_no = i // len(base)
+        o["external_id"] = f"bench-{i}"
+        o["status"] = "published"
+        if copy_no and o.get("areas") != ["Hele landet"]:
+            k = len(o.get("areas") or [1])
+            o["areas"] = [munis[(copy_no * 7 + j * 13 + i) % len(munis)] for j in range(k)]
+        offers.append(o)
+    app = create_app()
+    with app.app_context():
+        import_catalogue(db.session, {"organisations": data["organisations"], "offers": offers})
+        _, token = services.create_token(db.session, name="bench", role="caseworker")
+        db.session.commit()
+    del data, base, offers
+    gc.collect()
+    with app.app_context():
+        t0 = time.perf_counter()
+        match_index().fresh(db.session)
+        build = time.perf_counter() - t0
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def ask(text: str) -> None:
+        r = client.post("/api/v1/match", json={"text": text, "limit": 10}, headers=headers)
+        assert r.status_code == 200, r.status_code
+
+    res = measure(n, ask)
+    res["build_s"] = build
+    res["rss_mb"] = rss_mb()
+    return res
+
+
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("catalogue", nargs="?", default=str(DEFAULT_CATALOGUE))
     ap.add_argument("--sizes", default="130,10000,100000")
+    ap.add_argument("--engine-only", action="store_true", help="the pure MatchEngine, no Flask or database")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, print JSON
     args = ap.parse_args(argv)
-    base = load_records(Path(args.catalogue))
+    if args.one:
+        print(json.dumps(bench_flask(Path(args.catalogue), args.one)))
+        return
+    what = "MatchEngine.match" if args.engine_only else "POST /api/v1/match via Flask's test client"
+    print(f"# {what}; catalogue cloned from {Path(args.catalogue).name}")
     print(f"{'offers':>8} {'build s':>8} {'RSS MB':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    base = load_records(Path(args.catalogue)) if args.engine_only else None
     for n in (int(x) for x in args.sizes.split(",")):
-        r = bench_engine(base, n)
+        if args.engine_only:
+            r = bench_engine(base, n)
+        else:
+            import subprocess
+
+            out = subprocess.run([sys.executable, __file__, args.catalogue, "--one", str(n)], check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
         print(f"{r['offers']:>8} {r['build_s']:>8.2f} {r['rss_mb']:>8.0f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}",
               flush=True)
 
