@@ -27,6 +27,8 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kw) -> Engine:
+    # SQL parameters may hold (redacted) need texts: keep them out of SQL logs and error messages.
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kw)

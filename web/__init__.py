@@ -49,6 +49,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_logging(app: Flask) -> None:
     """Defence in depth: whatever reaches a log line passes through the redactor."""
     redactor = RedactingFilter()
+    # SQLAlchemy logs result rows at DEBUG (conversation texts among them): only when asked for explicitly.
+    sql_logger = logging.getLogger("sqlalchemy.engine")
+    if sql_logger.level == logging.NOTSET:
+        sql_logger.setLevel(logging.WARNING)
     for name in ("", "werkzeug", "gunicorn.error", "gunicorn.access", app.logger.name):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):

@@ -211,7 +211,9 @@ def _offer_id(value) -> int | None:
 def shortlist_add(conversation_id: str):
     conv = _own(conversation_id)
     offer_id = _offer_id(request.form.get("offer_id"))
-    need = request.form.get("need", "") or service.default_need(conv, offer_id)
+    need = request.form.get("need", "")
+    if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
+        need = service.default_need(conv, offer_id)
     try:
         conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=request.form.get("note", ""),
                                       reasons=service.reasons_for(conv, offer_id) if offer_id else None)
