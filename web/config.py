@@ -21,16 +21,21 @@ def load(instance_path: str) -> dict:
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     env = os.environ.get
+    embed_origins = [o for o in env("CIVILMATCH_EMBED_ORIGINS", "").split() if o]
     return {
         "DATABASE_URL": env("CIVILMATCH_DATABASE_URL") or f"sqlite:///{instance / 'civilmatch.db'}",
         "SECRET_KEY": _secret_key(instance),
         "CONVERSATION_RETENTION_HOURS": float(env("CIVILMATCH_CONVERSATION_RETENTION_HOURS", "24")),
-        "EMBED_ALLOWED_ORIGINS": [o for o in env("CIVILMATCH_EMBED_ORIGINS", "").split() if o],
+        "EMBED_ALLOWED_ORIGINS": embed_origins,
+        "EMBED_PUBLIC": env("CIVILMATCH_EMBED_PUBLIC", "0") == "1",
         "RATELIMIT_STORAGE_URI": env("CIVILMATCH_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("CIVILMATCH_RATELIMIT_ENABLED", "1") == "1",
         "AUTO_MIGRATE": env("CIVILMATCH_AUTO_MIGRATE", "1") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
+        # A municipal intranet on another site frames /embed: the session cookie must then travel cross-site
+        # (SameSite=None needs Secure, i.e. HTTPS). CSRF tokens still protect every form.
+        "SESSION_COOKIE_SAMESITE": "None" if embed_origins else "Lax",
+        "SESSION_COOKIE_SECURE": bool(embed_origins),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,

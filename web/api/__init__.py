@@ -2,9 +2,9 @@
 
 
 def blueprints():
-    from . import docs, match, offers
+    from . import docs, match, offers, plans
 
-    found = [offers.blp, match.blp]
+    found = [offers.blp, match.blp, plans.blp]
     try:
         from .conversations import blp as conversations_blp
     except ImportError as exc:
