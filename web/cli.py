@@ -169,9 +169,12 @@ def serve(host: str, port: int, no_demo: bool):
     if existing:
         _print_logins([(existing[e], e, p) for e, p in passwords.items() if e in existing])
     click.echo(f"civilmatch kører på http://{host}:{port}/  (stop med Ctrl+C)")
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()
     db.session.close()
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask's app.run() refuses to start inside a CLI command; werkzeug's server is what it would run.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @main.command("purge")
