@@ -6,6 +6,7 @@ import os
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from catalog.db import upgrade
 from catalog.redaction import RedactingFilter
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_module.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_logging(app)
     register_database(app)
     register_extensions(app)
@@ -67,6 +69,15 @@ def register_database(app: Flask) -> None:
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
     app.extensions["civilmatch.match_index"] = _LazyIndex()
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids beyond a 32-bit integer column can't exist, so they are a 404, not a
+    database error (PostgreSQL refuses to compare an integer column with a larger number)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class _LazyIndex:
