@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_match.py [catalogue.json] [--sizes 130,10000,100000] [--engine-only]
 
 Offers are cloned from the catalogue (new ids, areas rotated over the 98 municipalities) up to each size.
-By default every size runs in a fresh process that imports the clones into a new SQLite database with
-`catalog.exchange.import_catalogue`, builds the app, and then measures
+By default each size is imported into a new SQLite database (`catalog.exchange.import_catalogue`) by one
+process; a second, fresh process builds the app and measures
 - build s: the first /api/v1/match's index build (MatchIndex.fresh: load all offers from the database + index),
 - RSS MB: the process's resident memory after the build,
 - p50/p95 ms: POST /api/v1/match through Flask's test client (token check, catalogue-version check, matching,
@@ -130,20 +130,17 @@ def bench_engine(base: list[dict[str, Any]], n: int) -> dict[str, float]:
     return res
 
 
-def bench_flask(catalogue: Path, n: int) -> dict[str, float]:
-    """One size through the whole service; run in its own process so RSS is this size's alone."""
+def _prepare_database(catalogue: Path, n: int, tmp: Path) -> None:
+    """Clone the catalogue to n offers and import them (in its own process, so the import's memory
+    does not count towards the measured process)."""
     import os
-    import tempfile
 
-    tmp = Path(tempfile.mkdtemp(prefix="civilmatch-bench-"))
     os.environ["CIVILMATCH_INSTANCE_PATH"] = str(tmp)
     os.environ["CIVILMATCH_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
-    os.environ["CIVILMATCH_RATELIMIT_ENABLED"] = "0"
     from catalog import services
     from catalog.exchange import import_catalogue
     from web import create_app
     from web.extensions import db
-    from web.matching import match_index
 
     data = json.loads(catalogue.read_text(encoding="utf-8"))
     base = data["offers"]
@@ -163,8 +160,22 @@ def bench_flask(catalogue: Path, n: int) -> dict[str, float]:
         import_catalogue(db.session, {"organisations": data["organisations"], "offers": offers})
         _, token = services.create_token(db.session, name="bench", role="caseworker")
         db.session.commit()
-    del data, base, offers
-    gc.collect()
+    (tmp / "token").write_text(token, encoding="utf-8")
+
+
+def bench_flask(tmp: Path, n: int) -> dict[str, float]:
+    """One size through the whole service, in a process that only serves (RSS is the service's own)."""
+    import os
+
+    os.environ["CIVILMATCH_INSTANCE_PATH"] = str(tmp)
+    os.environ["CIVILMATCH_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
+    os.environ["CIVILMATCH_RATELIMIT_ENABLED"] = "0"
+    from web import create_app
+    from web.extensions import db
+    from web.matching import match_index
+
+    token = (tmp / "token").read_text(encoding="utf-8")
+    app = create_app()
     with app.app_context():
         t0 = time.perf_counter()
         match_index().fresh(db.session)
@@ -187,10 +198,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("catalogue", nargs="?", default=str(DEFAULT_CATALOGUE))
     ap.add_argument("--sizes", default="130,10000,100000")
     ap.add_argument("--engine-only", action="store_true", help="the pure MatchEngine, no Flask or database")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, print JSON
+    ap.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)  # internal: N DIR
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)      # internal: N DIR, print JSON
     args = ap.parse_args(argv)
+    if args.prepare:
+        _prepare_database(Path(args.catalogue), int(args.prepare[0]), Path(args.prepare[1]))
+        return
     if args.one:
-        print(json.dumps(bench_flask(Path(args.catalogue), args.one)))
+        print(json.dumps(bench_flask(Path(args.one[1]), int(args.one[0]))))
         return
     what = "MatchEngine.match" if args.engine_only else "POST /api/v1/match via Flask's test client"
     print(f"# {what}; catalogue cloned from {Path(args.catalogue).name}")
@@ -201,8 +216,12 @@ def main(argv: list[str] | None = None) -> None:
             r = bench_engine(base, n)
         else:
             import subprocess
+            import tempfile
 
-            out = subprocess.run([sys.executable, __file__, args.catalogue, "--one", str(n)], check=True,
+            tmp = tempfile.mkdtemp(prefix="civilmatch-bench-")
+            subprocess.run([sys.executable, __file__, args.catalogue, "--prepare", str(n), tmp], check=True,
+                           capture_output=True, text=True)
+            out = subprocess.run([sys.executable, __file__, args.catalogue, "--one", str(n), tmp], check=True,
                                  capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
         print(f"{r['offers']:>8} {r['build_s']:>8.2f} {r['rss_mb']:>8.0f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f}",

@@ -21,42 +21,39 @@ LOOKBACK = 50
 
 
 def load_records(session: Session, *, since: int | None = None) -> tuple[list[dict], list[int]]:
-    """Offer records (DESIGN.md) for visible offers, and ids of offers that must leave the index."""
+    """Offer records (DESIGN.md) for visible offers, and ids of offers that must leave the index.
+
+    Rows are streamed, and the fields the matcher does not read (schedule, audience, organisation, external
+    id) are left out, so a 100,000-offer catalogue loads without holding every row twice. Short strings that
+    repeat across offers (municipality names, formats, "gratis") are shared rather than copied per offer.
+    """
     o, org = Offer.__table__.c, Organisation.__table__.c
-    query = (select(o.id, o.external_id, o.title, o.description, o.target_group, o.age_min, o.age_max,
-                    o.audience, o.formats, o.cost, o.schedule, o.tags, o.languages, o.elements_count,
-                    o.assured_at, o.status, org.name.label("organisation"), org.verified)
+    query = (select(o.id, o.title, o.description, o.target_group, o.age_min, o.age_max, o.formats, o.cost,
+                    o.tags, o.languages, o.elements_count, o.assured_at, o.status, org.verified)
              .join(Organisation.__table__, org.id == o.organisation_id))
-    if since is not None:
-        query = query.where(o.change_seq > since)
-    rows = session.execute(query).mappings().all()
-    ids = [r["id"] for r in rows]
-    areas: dict[int, list[str]] = defaultdict(list)
     area_q = select(OfferArea.offer_id, OfferArea.municipality).order_by(OfferArea.offer_id, OfferArea.position)
     if since is not None:
-        if not ids:
-            area_rows = []
-        else:
-            area_rows = []
-            for i in range(0, len(ids), 1000):
-                area_rows.extend(session.execute(area_q.where(OfferArea.offer_id.in_(ids[i:i + 1000]))).all())
-    else:
-        area_rows = session.execute(area_q).all()
-    for offer_id, name in area_rows:
-        areas[offer_id].append(name)
+        query = query.where(o.change_seq > since)
+        area_q = area_q.where(OfferArea.offer_id.in_(select(o.id).where(o.change_seq > since)))
+    shared: dict = {}
+
+    def share(value):
+        return shared.setdefault(value, value)
+
+    areas: dict[int, list[str]] = defaultdict(list)
+    for offer_id, name in session.execute(area_q.execution_options(yield_per=5000)):
+        areas[offer_id].append(share(name))
     records, hidden = [], []
-    for r in rows:
-        if r["status"] != "published" or not r["verified"]:
-            hidden.append(r["id"])
+    for r in session.execute(query.execution_options(yield_per=2000)):
+        if r.status != "published" or not r.verified:
+            hidden.append(r.id)
             continue
         records.append({
-            "id": r["id"], "external_id": r["external_id"], "title": r["title"],
-            "description": r["description"] or "", "target_group": r["target_group"] or "",
-            "age_min": r["age_min"], "age_max": r["age_max"], "audience": r["audience"] or [],
-            "areas": areas.get(r["id"], []), "formats": r["formats"] or [], "cost": r["cost"] or "",
-            "schedule": r["schedule"] or "", "tags": r["tags"] or [], "organisation": r["organisation"],
-            "elements_count": r["elements_count"] or 0, "assured_at": r["assured_at"],
-            "languages": r["languages"] or [],
+            "id": r.id, "title": r.title, "description": r.description or "",
+            "target_group": r.target_group or "", "age_min": r.age_min, "age_max": r.age_max,
+            "areas": areas.pop(r.id, []), "formats": [share(f) for f in r.formats or ()],
+            "cost": share(r.cost or ""), "tags": r.tags or [], "elements_count": r.elements_count or 0,
+            "assured_at": r.assured_at, "languages": [share(x) for x in r.languages or ()],
         })
     if since is not None:
         hidden.extend(session.execute(select(RemovedOffer.offer_id)
