@@ -14,7 +14,7 @@ from catalog.models import Offer, Organisation
 from tests.helpers import OFFER_DATA
 from web.hsds import schema as hsds_schema
 
-EXAMPLES = Path("/work/shared/hsds/3.0/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "hsds_examples"  # official examples, CC BY-SA
 SERVICE = hsds_schema.object_validator("service")
 
 
@@ -123,8 +123,8 @@ def test_official_examples_import(session):
     session.commit()
     assert report.offers_created == 1 and report.organisations_created == 1
     # base, location, 2 x service_at_location, tabular, taxonomy, taxonomy list item, 2 x term, csv datapackage
-    assert report.skipped == 10
-    assert "10 andre HSDS-objekter sprunget over" in report.summary()
+    assert report.skipped == 9  # the JSON examples that are neither a service nor an organization
+    assert "9 andre HSDS-objekter sprunget over" in report.summary()
     offer = session.scalar(select(Offer))
     assert offer.uuid == "ac148810-d857-441c-9679-408f346de14b"
     assert offer.organisation.uuid == "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"

@@ -14,7 +14,7 @@ from catalog.models import Offer, Organisation
 from web.cli import main
 from web.hsds import schema as S
 
-EXAMPLES = Path("/work/shared/hsds/3.0/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "hsds_examples"  # official examples, CC BY-SA
 NEED_TEXT = "Min søn Ahmad på 11 år har svært ved lektierne og matematik, vi bor i Vejle"
 
 
@@ -237,7 +237,7 @@ def test_import_hsds_imports_the_official_examples(runner, app):
     result = runner.invoke(main, ["import-hsds", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
     assert "1 tilbud oprettet" in result.output
-    assert "10 andre HSDS-objekter sprunget over" in result.output
+    assert "9 andre HSDS-objekter sprunget over" in result.output
     assert "Advarsel" in result.output and "Hele landet" in result.output
     from web.extensions import db
 
