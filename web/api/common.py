@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
 from catalog.exchange import UUID_PREFIX, offer_to_exchange
+from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
 from catalog.schemas import DateOrDateTime, errors_to_paths
 
@@ -167,6 +168,18 @@ def preload_organisations(session: Session, offers: Iterable[Offer]) -> None:
     ids = {o.organisation_id for o in offers}
     if ids:
         session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
+
+
+def municipality_override(value: str | None):
+    """A request's `municipality`: (None = read it from the text, "" = the whole country, or a canonical name,
+    error response or None). An unknown name is a 422 with a suggestion."""
+    if value is None or not value.strip():
+        return None, None
+    try:
+        name = canonical_area(value)
+    except UnknownMunicipality as exc:
+        return None, error_response(422, "Data kunne ikke valideres.", {"municipality": [str(exc)]})
+    return ("" if name == NATIONWIDE else name), None
 
 
 def error_response(status: int, message: str, errors: dict | None = None, **extra):

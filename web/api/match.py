@@ -10,12 +10,11 @@ import os
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 
 from ..extensions import db, limiter
 from ..matching import match_index
 from ..security import token_required
-from .common import error_response, offers_json, register_error_handlers
+from .common import municipality_override, offers_json, register_error_handlers
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
 
 blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
@@ -56,16 +55,9 @@ def _rate_key() -> str:
 @token_required("match")
 @blp.arguments(MatchRequestSchema)
 def match(args: dict):
-    municipality = args.get("municipality")
-    if municipality is not None and municipality.strip():
-        try:
-            municipality = canonical_area(municipality)
-        except UnknownMunicipality as exc:
-            return error_response(422, "Data kunne ikke valideres.", {"municipality": [str(exc)]})
-        if municipality == NATIONWIDE:
-            municipality = ""  # no municipality filter: every offer in the country
-    elif municipality is not None:
-        municipality = None
+    municipality, error = municipality_override(args.get("municipality"))
+    if error is not None:
+        return error
 
     engine = match_index().fresh(db.session)
     limit, offset = args["limit"], args["offset"]

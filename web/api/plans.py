@@ -9,7 +9,6 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from catalog.redaction import redact
 from catalog.schemas import DanishSchema, Int, List, Nested, Str, _length
 from matcher.plans import ALLOWED_THEMES, apply_theme, canonical_theme, combine, merge_left_out
@@ -17,7 +16,7 @@ from matcher.plans import ALLOWED_THEMES, apply_theme, canonical_theme, combine,
 from ..extensions import db, limiter
 from ..matching import match_index
 from ..security import token_required
-from .common import error_response, load_offers, offer_json, register_error_handlers
+from .common import municipality_override, load_offers, offer_json, register_error_handlers
 from .match import _rate_key
 from .schemas import ApiErrorSchema, LeftOutSchema, OfferOutSchema
 
@@ -143,16 +142,9 @@ def _understood(need) -> dict:
 @token_required("match")
 @blp.arguments(PlanMatchRequestSchema)
 def match_plan(args: dict):
-    municipality = args.get("municipality")
-    if municipality is not None and municipality.strip():
-        try:
-            municipality = canonical_area(municipality)
-        except UnknownMunicipality as exc:
-            return error_response(422, "Data kunne ikke valideres.", {"municipality": [str(exc)]})
-        if municipality == NATIONWIDE:
-            municipality = ""  # every offer in the country
-    else:
-        municipality = None
+    municipality, error = municipality_override(args.get("municipality"))
+    if error is not None:
+        return error
     ages = args.get("child_ages")
     limit = args["limit"]
 
