@@ -18,7 +18,6 @@ from typing import Any, Iterable
 
 from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
-from .places import NATIONWIDE
 from .rank import (CONCEPT_POSTING_MIN, CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
                    field_texts, related_concepts)
 from .text import normalize

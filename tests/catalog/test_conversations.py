@@ -113,10 +113,10 @@ def test_messages_state_and_notes_are_redacted(session, people):
     conv = conv_service.create_conversation(session, user_id=people["alice"],
                                             search_state={"concepts": [{"words": [f"cpr {CPR}"]}]})
     message = conv_service.append_message(session, conv, "user", f"Mor hedder Anne Hansen, cpr {CPR}, tlf 20 30 40 50",
-                                          data={"echo": f"ring 20304050"})
+                                          data={"echo": "ring 20304050"})
     conv_service.update_state(conv, {"note": f"{CPR}"})
     item = conv_service.add_to_shortlist(session, conv, people["offers"][0], need="Økonomi",
-                                         note=f"Mor hedder Anne Hansen, ring på 20 30 40 50")
+                                         note="Mor hedder Anne Hansen, ring på 20 30 40 50")
     session.commit()
     stored = repr((message.text, message.data, conv.state, item.note, item.need))
     for secret in (CPR, "Anne Hansen", "20 30 40 50", "20304050"):
