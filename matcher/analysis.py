@@ -76,11 +76,13 @@ class ConceptTagger:
                 return
         lst.append((key, w))
 
-    def tag(self, toks: list[ATok], clauses: frozenset[int] | set[int] = frozenset()) -> list[CHit]:
+    def tag(self, toks: list[ATok], clauses: frozenset[int] | set[int] = frozenset(),
+            negated: list[tuple[int, int]] | None = None) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
-        not reach across a clause boundary."""
+        not reach across a clause boundary. ``negated`` (optional): receives the
+        token spans (start, end) of the dropped, negated hits."""
         hits: list[CHit] = []
         n = len(toks)
         single = self.single
@@ -108,10 +110,14 @@ class ConceptTagger:
             if not found:
                 continue
             if t.surface not in NEGATIONS and self._negated(toks, i, clauses):
+                if negated is not None:
+                    negated.append((i, max(end for _w, end in found.values())))
                 continue
             post = self._post_negated(toks, i, clauses)
             for key, (w, end) in found.items():
                 if post and end <= post:
+                    if negated is not None:
+                        negated.append((i, end))
                     continue  # "drikker ikke" (but a term that includes the negation, "trives ikke", stays)
                 hits.append(CHit(key, w, i, end))
         return hits

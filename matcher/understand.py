@@ -352,7 +352,16 @@ class NeedParser:
                 return True
             if e + 1 < len(surf) and surf[e] in ("gammel", "gl") and surf[e + 1] in PARENT_NOUNS:
                 return True
-            return False
+            # the pregnant person is a (coming) parent: "gravid 17-årig", "17-årig pige er blevet gravid"
+            nums = [_num(x) for x in _RX_NUMS.findall(norm[a:b])]
+            if not nums or nums[0] is None or nums[0] < 12:
+                return False
+            if j >= 0 and surf[j].startswith("gravid"):
+                return True
+            j = e
+            while j < len(surf) and j - e < 5 and surf[j] in _PREGNANT_BRIDGE:
+                j += 1
+            return j < len(surf) and j - e < 5 and (surf[j].startswith("gravid") or surf[j] in ("venter", "ventede"))
 
         def is_duration(a: int, b: int) -> bool:
             k = first_tok_at(a)
@@ -424,7 +433,7 @@ class NeedParser:
             ext = re.match(r"\s*(gammel|gamle|gl)\b\.?", norm[b:b + 10])
             if ext:
                 mask(b, b + ext.end())
-            if is_parent(a, b + (ext.end() if ext else 0)) or (len(nums) == 1 and nums[0] > 23):
+            if (is_parent(a, b + (ext.end() if ext else 0)) and min(nums) >= 12) or (len(nums) == 1 and nums[0] > 23):
                 parent.extend(nums)
             else:
                 child.extend(v for v in nums if 0 <= v <= 25)
@@ -528,7 +537,13 @@ class NeedParser:
         masked = m_idx | a_idx
         atoks = analyse_tokens(surf, masked, known)
         clauses = clause_starts(norm, [(t[1], t[2]) for t in toks], surf)
-        chits = default_tagger().tag(atoks, clauses)
+        negated: list[tuple[int, int]] = []
+        chits = default_tagger().tag(atoks, clauses, negated)
+        # a negated need's words ("ingen misbrug") are no evidence for it as plain words either,
+        # unless a kept term covers them ("ingen netværk")
+        kept = {k for h in chits for k in range(h.start, h.end)}
+        neg_idx = {k for a, b in negated for k in range(a, b)
+                   if k not in kept and atoks[k].surface not in NEGATIONS} - kept
         by_key: dict[str, ConceptHit] = {}
         for h in chits:
             words = " ".join(atoks[k].surface for k in range(h.start, h.end))
@@ -552,7 +567,8 @@ class NeedParser:
                 ch.weight = 1 - (1 - ch.weight) * 0.2
         self._context_rules(need, by_key, surf)
         need.concepts = sorted(by_key.values(), key=lambda c: (-c.weight, c.key))
-        term_toks = [t if i not in f_idx else t.__class__(t.surface, None, True) for i, t in enumerate(atoks)]
+        term_toks = [t if i not in f_idx and i not in neg_idx else t.__class__(t.surface, None, True)
+                     for i, t in enumerate(atoks)]
         tw = terms_of(term_toks)
         need.term_weights = tw
         need.terms = sorted(tw)
@@ -564,7 +580,7 @@ class NeedParser:
         """Who the trouble is about changes the concept (general rules of the field)."""
         ages = need.child_ages
         youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf)
-        baby = (0 in ages) or need.pregnant
+        baby = (0 in ages) or need.pregnant or any(s in _BIRTH_WORDS for s in surf)
         tr = by_key.get("trivsel_unge")
         # low mood around a baby or a pregnancy is a parent's post-natal reaction
         mood = [by_key[k] for k in ("trivsel_unge", "psykisk_sygdom_foraelder") if k in by_key]
@@ -584,6 +600,13 @@ class NeedParser:
             if nw is not None:
                 nw.weight = 1 - (1 - nw.weight) * 0.5
 
+
+# words between a person's age and "gravid" that keep the age that person's ("17-årig pige er blevet gravid")
+_PREGNANT_BRIDGE = frozenset({"gammel", "gl", "pige", "pigen", "kvinde", "kvinden", "datter", "datteren", "er", "blevet",
+                              "blev", "var", "som", "der", "nu", "netop", "lige", "ung", "ungt", "uventet"})
+# words that place a parent's low mood around a birth ("trist efter fødslen", "siden hun fødte")
+_BIRTH_WORDS = frozenset({"fødslen", "fødsel", "født", "fødte", "barsel", "barslen", "barselsorlov", "nyfødt",
+                          "nyfødte", "nybagt", "nybagte", "spædbarn", "spædbarnet", "babyen", "baby"})
 
 _YOUTH_WORDS = frozenset({
     "ung", "unge", "teenager", "teenageren", "teenagere", "teenagepige", "teenagedreng", "pubertet",

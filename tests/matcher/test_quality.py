@@ -185,7 +185,7 @@ def test_caseworker_phrasing_evokes_the_need(text, concept):
 
 @pytest.mark.parametrize("text, offer", [
     # the caseworker's words, the NGO's words
-    ("mor er på kontanthjælp og har rykkere, bor i Odder", "demo-039"),       # Økonomicafé: budget, gæld
+    ("mor har gæld og rykkere fra inkasso, bor i Odder", "demo-039"),        # Økonomicafé: budget, gæld
     ("pigen på 11 bliver holdt udenfor og drillet, Helsingør", "demo-069"),   # trivselsgruppe, mobning
     ("far drikker hver dag, dreng 9 år, Viborg", "demo-057"),                 # børn af alkoholikere
     ("nybagt mor trist og tom, baby 2 mdr, Skanderborg", "demo-026"),         # efterfødselsreaktion
@@ -194,6 +194,20 @@ def test_caseworker_phrasing_evokes_the_need(text, concept):
 def test_caseworker_words_find_the_ngo_offer_at_the_top(text, offer):
     ranked = [h.offer_id for h in engine().match(text, limit=3).results]
     assert offer in ranked, ranked
+
+
+def test_benefits_and_reminders_find_debt_advice_before_material_help():
+    ranked = [h.offer_id for h in engine().match("mor er på kontanthjælp og har rykkere, bor i Odder", limit=5).results]
+    assert {"demo-002", "demo-039"} <= set(ranked)           # gælds- og økonomirådgivning, Økonomicafé
+    assert {"demo-002", "demo-039"} & set(ranked[:2])
+
+
+def test_a_pregnant_teenager_is_the_parent_not_the_child():
+    need = engine().understand("17-årig pige er blevet gravid og vil beholde barnet, Svendborg")
+    assert need.child_ages == [] and need.parent_ages == [17]
+    ranked = [h.offer_id for h in engine().match("17-årig pige er blevet gravid og vil beholde barnet, Svendborg",
+                                                 limit=3).results]
+    assert ranked[0] == "demo-027"                            # Ung mor-gruppe (0-3 år) is not filtered out
 
 
 def test_a_negated_need_is_not_matched():
