@@ -11,6 +11,8 @@ from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
 PART_FACTOR = 0.8
+# Only clear concept words evoke their concept from inside a compound ("aftensmad" is no food aid).
+PART_MIN_WEIGHT = 0.6
 # Words that may stand between a negation and the concept word ("ikke tale om vold").
 _NEG_FILLERS = frozenset({"tale", "om", "er", "der", "noget", "nogen", "tegn", "på", "har", "et", "en",
                           "mere", "spor", "af", "nogle", "problemer", "med"})
@@ -97,9 +99,11 @@ class ConceptTagger:
                 found[key] = (w, i + 1)
             for key, w in self.exact.get(info.word, ()):
                 found[key] = (w, i + 1)
-            if info.parts:
+            if info.parts and not found:  # a word listed as a whole has its own meaning ("selvmordstanker")
                 for p in info.parts:
                     for key, w in single.get(p, ()):
+                        if w < PART_MIN_WEIGHT:
+                            continue  # a weak, context-dependent word is weaker still inside a compound
                         pw = w * PART_FACTOR
                         if key not in found or found[key][0] < pw:
                             found[key] = (pw, i + 1)

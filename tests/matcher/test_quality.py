@@ -27,10 +27,10 @@ DEMO_CATALOGUE = ROOT / "catalog" / "data" / "demo_catalogue.json"
 NATIONWIDE = "Hele landet"
 K = 10
 
-# Floors a little below what the matcher reaches (ndcg@10 0.94, recall@10 0.99 when they were set):
-# a change that makes matching clearly worse on the project's own set fails here.
-NDCG_FLOOR = 0.88
-RECALL_FLOOR = 0.93
+# Floors a little below what the matcher reaches (ndcg@10 0.958, recall@10 1.000, mrr 0.957 when they were
+# set): a change that makes matching clearly worse on the project's own set fails here.
+NDCG_FLOOR = 0.91
+RECALL_FLOOR = 0.95
 
 
 # ---------- data ----------
@@ -178,9 +178,29 @@ def concepts(text: str) -> set[str]:
     ("ung der har været i pleje skal flytte for sig selv", "anbragte_efterværn"),
     ("barnet har fået diagnosen autisme", "handicap_sygdom_barn"),
     ("mor er lige flyttet hertil og kender ingen", "netvaerk_foraeldre"),
+    ("familien har intet bagland", "netvaerk_foraeldre"),
+    ("hverdagen er kaotisk og barnet hører ikke efter", "foraeldrekompetencer"),
+    ("barnet er blevet tvangsfjernet", "anbragte_efterværn"),
+    ("familien er ny i landet og forstår ikke dansk", "sprog_integration"),
+    ("sønnen er blevet anholdt", "faengsel_kriminalitet"),
+    ("mor kan ikke knytte sig til babyen", "fodselsdepression"),
+    ("drengen er under udredning", "handicap_sygdom_barn"),
 ])
 def test_caseworker_phrasing_evokes_the_need(text, concept):
     assert concept in concepts(text)
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("pigen spiser ikke og taber sig", "sorg"),                   # taber (loses weight) is no loss (tab)
+    ("far har fuld forældremyndighed", "misbrug_familie"),        # fuld (full) is not drunk
+    ("15-årig med selvmordstanker", "sorg"),                      # a whole word keeps its own meaning
+    ("mor kan ikke betale regningerne", "lektiehjaelp_skole"),    # regninger (bills) is no arithmetic
+    ("mor råber og har svært ved aftensmad og sengetider", "materiel_hjaelp"),
+])
+def test_look_alike_words_do_not_evoke_another_need(text, concept):
+    assert concept not in concepts(text)
+
+
 
 
 @pytest.mark.parametrize("text, offer", [
