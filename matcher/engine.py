@@ -18,8 +18,8 @@ from typing import Any, Iterable
 
 from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
-from .rank import (CONCEPT_POSTING_MIN, CONCEPT_WEIGHT, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer,
-                   field_texts, related_concepts)
+from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
+                   concept_score, field_texts, related_concepts)
 from .text import normalize
 from .understand import default_parser
 
@@ -161,18 +161,17 @@ class MatchEngine:
                     rarest = (df, p)
                 accumulate(p[0], p[1], idx.idf(t) * qw)
             cq = related_concepts((c.key, c.weight) for c in need.concepts)
-            # concept weights for this query (incl. related concepts, with the concept idf)
-            cw = {c: CONCEPT_WEIGHT * w * idx.cidf(c) for c, (w, _src, _d) in cq.items()}
-            direct = {c for c, (_w, _src, d) in cq.items() if d}
-            # stage 1: clear evidence of the need's own concepts (postings)
+            plan = concept_plan(need.concepts, idx.cidf)
+            # stage 1: clear evidence of the need's own concepts (postings), weighted as direct matches
+            cw1 = {c: wc for c, wc, _rel in plan}
             main_posting = None
-            for c in sorted(direct, key=lambda k: (-cq[k][0], k)):
+            for c, wc, _rel in plan:
                 p = idx.cpost.get(c)
                 if p is None:
                     continue
                 if main_posting is None:
                     main_posting = p
-                accumulate(p[0], p[1], cw[c])
+                accumulate(p[0], p[1], wc)
 
             # left_out: offers about the need's main concept (or rarest word) that are excluded
             alive = idx.alive
@@ -204,10 +203,13 @@ class MatchEngine:
             concepts_of = idx.concepts_of
             scored: list[tuple[float, Any, int]] = []
             for rel, s in pool:
-                for c, a in concepts_of[s].items():
-                    w = cw.get(c)
-                    if w is not None and not (c in direct and a >= CONCEPT_POSTING_MIN):
-                        rel += w * a
+                cs = concepts_of[s]
+                # replace stage 1's concept part by the full concept score (see matcher.rank)
+                for c, a in cs.items():
+                    w = cw1.get(c)
+                    if w is not None and a >= CONCEPT_POSTING_MIN:
+                        rel -= w * a
+                rel += concept_score(cs, plan)
                 f = 1.0
                 fb = idx.fmt[s]
                 if want_bits and fb & want_bits:

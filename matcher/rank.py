@@ -8,12 +8,19 @@ concepts C):
                  idf(t)   = ln(1 + (N - df_t + 0.5) / (df_t + 0.5))
                  fields f = title (w 3.0), tags (2.5), target_group (1.5), description (1.0);
                  q_t = 1 for whole words, 0.5 for compound parts, 0.7 for typo-corrected index terms
-    concept(d) = CONCEPT_WEIGHT * sum_{c} max(q_c, max_{c' in C} q_c' * rel(c', c)) * a(c, d) * cidf(c)
-                 a(c, d)  = a0(c, d) / (1 - B + B * max(M_d, M0) / M0)   (breadth normalisation,
-                            B = 0.25, M0 = 2: an offer about many needs is a weaker answer to each;
-                            M_d = sum_c a0(c, d))
-                 a0(c, d) = 1 - exp(-sum over thesaurus hits of c in d of field weight * term weight)
-                            (title 1.0, tags 1.0, target_group 0.7, description 0.4)
+    concept(d) = CONCEPT_WEIGHT * sum_{c in C} max( q_c * cidf(c) * a(c, d),
+                                                    min(q_c * cidf(c), max_{r related to c, r not in C}
+                                                                         q_c * rel(c, r) * cidf(r) * a(r, d)) )
+                 (per need concept, the better of the offer's direct match and its best related match:
+                  a related topic never adds on top of a direct one, so an offer about two topics does not
+                  collect twice; q_c is first raised to q_c' * rel(c', c) where another need concept c' is
+                  related to c)
+                 a(c, d)  = a0(c, d) * (1 - F + F * x_c / x_max) / (1 - B + B * max(M_d, M0) / M0)
+                            focus F = 0.5: a topic the offer only touches in passing counts less than its
+                            main one (x = raw evidence below); breadth B = 0.25, M0 = 2: an offer about many
+                            needs is a weaker answer to each (M_d = sum_c of the focused a0)
+                 a0(c, d) = 1 - exp(-x_c),  x_c = sum over thesaurus hits of c in d of field weight * term
+                            weight (title 1.0, tags 1.0, target_group 0.7, description 0.4)
                  q_c      = evidence strength of concept c in the need (noisy-or of its hits)
                  rel      = the thesaurus' related-concept weight (< 1)
                  cidf(c)  = 0.5 + 0.5 * min(1, ln(N / cdf_c) / ln(N / 1))   (common concepts count a bit less)
@@ -62,6 +69,9 @@ CONCEPT_POSTING_MIN = 0.2
 # a(c, d) is divided by 1 - b + b * max(M_d, M0) / M0, M_d = the offer's summed concept strengths.
 CONCEPT_B = 0.25
 CONCEPT_MASS0 = 2.0
+# Focus: a(c, d) is also multiplied by 1 - F + F * x_c / x_max (x = the offer's raw evidence per concept), so a
+# topic the offer only touches in passing counts less than its main topic.
+CONCEPT_FOCUS = 0.5
 
 
 def field_texts(rec: dict[str, Any]) -> dict[str, str]:
@@ -155,7 +165,9 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
         fw = CONCEPT_FIELD_W[f]
         for h in hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
-    concepts = {k: 1 - math.exp(-x) for k, x in cx.items() if x > 0}
+    xmax = max(cx.values(), default=0.0)
+    concepts = {k: (1 - math.exp(-x)) * (1 - CONCEPT_FOCUS + CONCEPT_FOCUS * x / xmax)
+                for k, x in cx.items() if x > 0}
     # breadth normalisation: an offer about many needs is a weaker answer to each one
     mass = sum(concepts.values())
     nf = 1.0 / (1 - CONCEPT_B + CONCEPT_B * max(mass, CONCEPT_MASS0) / CONCEPT_MASS0)
@@ -419,6 +431,43 @@ def related_concepts(concepts: Iterable[tuple[str, float]]) -> dict[str, tuple[f
             if old is None or old[0] < v:
                 out[r] = (v, k, False)
     return out
+
+
+def concept_plan(need_concepts, cidf) -> list[tuple[str, float, list[tuple[str, float]]]]:
+    """Per need concept, strongest first: (key, weight of a direct match, [(related key, weight)]).
+
+    A concept the need names itself is never also counted as another named concept's relative."""
+    q: dict[str, float] = {}
+    for c in need_concepts:
+        if c.weight > q.get(c.key, 0.0):
+            q[c.key] = c.weight
+    q0 = dict(q)
+    for k, w in q0.items():
+        c = CONCEPTS_BY_KEY.get(k)
+        for r, rw in (c.related.items() if c else ()):
+            if r in q and w * rw > q[r]:
+                q[r] = w * rw
+    plan = []
+    for k, w in sorted(q.items(), key=lambda kv: (-kv[1], kv[0])):
+        c = CONCEPTS_BY_KEY.get(k)
+        rel = [(r, CONCEPT_WEIGHT * w * rw * cidf(r)) for r, rw in (c.related.items() if c else ()) if r not in q]
+        plan.append((k, CONCEPT_WEIGHT * w * cidf(k), rel))
+    return plan
+
+
+def concept_score(cs: dict[str, float], plan) -> float:
+    """An offer's concept score: per need concept the better of its direct match and its best related match
+    (a related match never adds on top of a direct one, so an offer about two topics doesn't collect twice)."""
+    total = 0.0
+    for k, wc, rel in plan:
+        direct = cs.get(k, 0.0) * wc
+        related = 0.0
+        for r, wr in rel:
+            a = cs.get(r)
+            if a:
+                related = max(related, a * wr)
+        total += max(direct, min(related, wc))
+    return total
 
 
 __all__ = ["Index", "analyse_offer", "related_concepts", "field_texts", "is_free", "CONCEPTS"]

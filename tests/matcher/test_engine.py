@@ -197,3 +197,18 @@ def test_an_offer_about_many_needs_is_a_weaker_answer_to_each():
     assert analyse_offer(broad).concepts["oekonomi_gaeld"] < analyse_offer(focused).concepts["oekonomi_gaeld"]
     res = MatchEngine([broad, focused]).match("familien har gæld og mange rykkere")
     assert [h.offer_id for h in res.results] == [1, 2]
+
+
+def test_a_specialist_offer_for_the_main_need_beats_one_that_only_touches_it():
+    """Material help for families with a tight budget is related to money troubles, but a family with debt and
+    reminders needs debt advice first: a related topic must not add on top of, or outweigh, a direct match."""
+    offers = [
+        rec(1, "Hjælp til familier med stram økonomi", "Familier med lav indkomst og en presset økonomi kan få "
+            "madkasser, tøj og julehjælp. Vi hjælper, når pengene ikke slår til.",
+            tags=["økonomi", "madhjælp", "lav indkomst"], target_group="Familier med dårlig økonomi"),
+        rec(2, "Rådgivning om gæld", "Frivillige hjælper med gæld, rykkere og inkasso og med at lave en "
+            "afdragsordning.", tags=["gæld"], target_group="Familier"),
+    ]
+    for text in ("Mor er på kontanthjælp og har rykkere og gæld", "familien har gæld og rykkere", "gæld"):
+        ranked = [h.offer_id for h in MatchEngine(offers).match(text, limit=3).results]
+        assert ranked == [2, 1], text
