@@ -15,7 +15,8 @@ PART_FACTOR = 0.8
 PART_MIN_WEIGHT = 0.6
 # Words that may stand between a negation and the concept word ("ikke tale om vold").
 _NEG_FILLERS = frozenset({"tale", "om", "er", "der", "noget", "nogen", "tegn", "på", "har", "et", "en",
-                          "mere", "spor", "af", "nogle", "problemer", "med"})
+                          "mere", "spor", "af", "nogle", "problemer", "med",
+                          "været", "siddet", "blevet"})
 # Postposed negation in a main clause: subject + finite verb + "ikke" ("mor drikker
 # ikke", "han slår aldrig"). The subject must stand right before the verb; a few
 # adverbs may stand between the verb and the negation ("drikker heller ikke").
@@ -28,6 +29,8 @@ _SUBJECTS = frozenset({
 _POST_NEG_ADVERBS = frozenset({"heller", "længere", "mere", "slet", "overhovedet", "jo", "nu", "dog",
                                "rigtig", "rigtigt", "altid", "så"})
 _POST_NEGATIONS = frozenset({"ikke", "aldrig"})
+# Coordinations that carry a negation on to the next need word ("ingen vold eller misbrug").
+_COORD = frozenset({"og", "eller", "samt", "el"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,8 @@ class ConceptTagger:
         n = len(toks)
         single = self.single
         phrases = self.phrases
+        neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")
+        kept_end = 0  # end of the kept hits so far (a kept term may include the negation: "ikke råd")
         for i, t in enumerate(toks):
             info = t.info
             if info is None:
@@ -113,9 +118,13 @@ class ConceptTagger:
                     found[key] = (w, end)
             if not found:
                 continue
-            if t.surface not in NEGATIONS and self._negated(toks, i, clauses):
+            if (i < neg_end or (neg_end and self._continues(toks, neg_end, i, clauses))
+                    or (t.surface not in NEGATIONS and self._negated(toks, i, clauses))):
+                end_ = max(end for _w, end in found.values())
+                if i >= kept_end:
+                    neg_end = max(neg_end, end_)
                 if negated is not None:
-                    negated.append((i, max(end for _w, end in found.values())))
+                    negated.append((i, end_))
                 continue
             post = self._post_negated(toks, i, clauses)
             for key, (w, end) in found.items():
@@ -124,6 +133,7 @@ class ConceptTagger:
                         negated.append((i, end))
                     continue  # "drikker ikke" (but a term that includes the negation, "trives ikke", stays)
                 hits.append(CHit(key, w, i, end))
+                kept_end = max(kept_end, end)
         return hits
 
     @staticmethod
@@ -162,6 +172,17 @@ class ConceptTagger:
                 return 0
             j += 1
         return 0
+
+    @staticmethod
+    def _continues(toks: list[ATok], a: int, i: int, clauses) -> bool:
+        """Tokens a..i-1 only link token i to the negated term that ends at a
+        ("ingen vold eller misbrug", "ingen tegn på misbrug af alkohol")."""
+        if i <= a or i - a > 2:
+            return False
+        for k in range(a, i + 1):
+            if k in clauses:
+                return False
+        return all(toks[k].surface in _NEG_FILLERS or toks[k].surface in _COORD for k in range(a, i))
 
     @staticmethod
     def _negated(toks: list[ATok], i: int, clauses=frozenset()) -> bool:

@@ -43,7 +43,8 @@ CONCEPTS: tuple[Concept, ...] = (
         ikke knyttet til barnet, tør ikke være alene med babyen, tør ikke være alene med barnet, depression efter barslen,
         depression på barsel, psykisk svært efter fødslen, har det svært efter fødslen, flad efter fødslen,
         tom efter fødslen, følelsesløs:0.5, tankemylder:0.4, ikke sig selv efter fødslen,
-        epds, edinburgh skala, ikke moderglæde, ingen moderglæde, mangler moderglæde, ikke glæde ved barnet""",
+        epds, edinburgh skala, ikke moderglæde, ingen moderglæde, mangler moderglæde, ikke glæde ved barnet,
+        fødselsdeprimeret, postpartum, post partum, postpartum depression, post partum depression, postnatal depression, fødselsdepressiv, barselsdeprimeret""",
         {"graviditet_spaed": 0.35, "psykisk_sygdom_foraelder": 0.3, "netvaerk_foraeldre": 0.2},
     ),
     _c(
@@ -64,7 +65,8 @@ CONCEPTS: tuple[Concept, ...] = (
         ingen at dele hverdagen med, nogen at dele hverdagen med, alene med det:0.4, sidder alene med:0.5,
         venskaber med andre forældre, dele erfaringer:0.5, erfaringsudveksling:0.5, ensomhed på barslen,
         ensom på barsel, nye i byen, ny i byen, nyflyttet, flyttet hertil,
-        ingen omkring sig, ingen omkring dem, ingen at trække på, ingen at støtte sig til, ikke nogen veninder, ingen veninder, ingen voksne venner""",
+        ingen omkring sig, ingen omkring dem, ingen at trække på, ingen at støtte sig til, ikke nogen veninder, ingen veninder, ingen voksne venner,
+        nogen at snakke med:0.5, nogen at tale med:0.5, voksne relationer:0.7, voksenrelationer:0.7, få relationer, sociale kontakter, social kontakt:0.7, socialt netværk, alene i hverdagen:0.7, mistet kontakten til:0.6, ingen kontakt til familien, brudt med familien, ingen sociale relationer, netværksmor, netværksmødre, netværksfamilie:0.6, nye relationer:0.6, nye venskaber:0.6, lære nye mennesker at kende:0.7""",
         {"foraeldrekompetencer": 0.3, "unge_enlige_foraeldre": 0.3, "graviditet_spaed": 0.2},
     ),
     _c(
@@ -87,7 +89,8 @@ CONCEPTS: tuple[Concept, ...] = (
         familievejledning:0.6, opdragelsesmæssige, børneopdragelse, skældud, svært ved at håndtere:0.5,
         håndtere barnets adfærd, kan ikke rumme:0.4, magter ikke:0.4, hverdagen fungerer ikke,
         får ikke hverdagen til at fungere, rammer og struktur, ingen struktur, struktur:0.5, forudsigelighed:0.4,
-        vred på børnene, vred på barnet, hidsig:0.5, mister besindelsen, taber tålmodigheden, hører ikke efter, lytter ikke:0.4""",
+        vred på børnene, vred på barnet, hidsig:0.5, mister besindelsen, taber tålmodigheden, hører ikke efter, lytter ikke:0.4,
+        aflæse:0.7, aflæse barnets behov, forælder barn relation, mor barn relation, far barn relationen:0.6, relationen mellem mor og:0.7, relationen mellem far og:0.6, relationen mellem forældre og barn, forældre barn relationen, utilstrækkelig omsorg, omsorgsevne, omsorgsevnen, forældreredskaber, redskaber til opdragelsen, trodsalder, trodsalderen, trodsfase, forældrevejleder, familievejleder:0.7""",
         {"netvaerk_foraeldre": 0.3, "graviditet_spaed": 0.25, "faedre": 0.2},
     ),
     _c(
@@ -103,7 +106,8 @@ CONCEPTS: tuple[Concept, ...] = (
         højgravid, =føde:0.8, =føder:0.7, fødende, skal føde, lige blevet forældre, blevet forældre,
         nybagte mødre, jordemoder, jordemor, fødeafdeling, for tidligt født, for tidligt fødte, præmatur, født for tidligt,
         graviditetsuge, graviditetsugen, barselsgruppe:0.5, søvnløse nætter:0.5,
-        forventer barn, forventer en baby, venter en baby, venter tvillinger""",
+        forventer barn, forventer en baby, venter en baby, venter tvillinger,
+        lige født, har født, har lige født, netop født, nyligt født, siden hun fødte:0.7, hun fødte:0.6, barselsorlov, gravidgruppe, gravidgrupper, sårbare gravide, neonatal, neonatalafdeling, kuvøse""",
         {"fodselsdepression": 0.3, "unge_enlige_foraeldre": 0.3, "netvaerk_foraeldre": 0.3,
          "foraeldrekompetencer": 0.3, "materiel_hjaelp": 0.15},
     ),
@@ -117,7 +121,8 @@ CONCEPTS: tuple[Concept, ...] = (
         alenefar, alenefædre, solomor, solomødre, eneforsørger, eneforældre, alene om forældreskabet,
         under 25, ung og gravid, uddannelse og barn:0.6,
         har børnene alene, alene om børnene, alene om ansvaret, alene med ansvaret, står alene, eneansvar,
-        eneansvaret, singlemor, single mor, single far, singlefar, alene med to børn, alene med tre børn""",
+        eneansvaret, singlemor, single mor, single far, singlefar, alene med to børn, alene med tre børn,
+        mor er ung, mor er meget ung, far er ung, far er meget ung, forældrene er unge, meget unge forældre, eneforældremyndighed:0.7, alene om barnet, alene om drengen, alene om pigen, alene om sønnen, alene om datteren, eneforsørgende, enlig mor til, alene med sine børn""",
         {"netvaerk_foraeldre": 0.35, "graviditet_spaed": 0.3, "oekonomi_gaeld": 0.15},
     ),
     _c(
@@ -133,7 +138,8 @@ CONCEPTS: tuple[Concept, ...] = (
         bonusbørn, sammenbragt familie, ny kæreste:0.5, forældresamarbejde, samarbejde om børnene,
         bor ikke sammen, bor ikke længere sammen, bor hver for sig, bor skiftevis, skiftevis hos, delt bopæl,
         flytter mellem mor og far, børnesagkyndig, familieretten, familieretlig, forældreansvar, forældreansvarssag,
-        skilsmissesag, eksmand, ekskone, ekskæreste:0.5, =eks:0.4, kampskilsmisse, konfliktfyldt brud, bruddet mellem forældrene""",
+        skilsmissesag, eksmand, ekskone, ekskæreste:0.5, =eks:0.4, kampskilsmisse, konfliktfyldt brud, bruddet mellem forældrene,
+        højkonfliktsag, højkonfliktsager, højkonfliktfamilie, ophævet samlivet, ophæve samlivet, samlivet ophævet, blevet skilt, bliver skilt, skal skilles, lige blevet skilt, splittet mellem mor og far, splittet mellem forældrene, på skift hos, 7 7 ordning:0.6, konfliktmægling:0.7, børnesamtale i familieretshuset""",
         {"faedre": 0.2, "trivsel_unge": 0.2, "foraeldrekompetencer": 0.15},
     ),
     _c(
@@ -181,7 +187,8 @@ CONCEPTS: tuple[Concept, ...] = (
         ptsd:0.6, traumatiseret:0.5, mental sundhed:0.4,
         psykiske udfordringer, mentale problemer, mentalt syg, psykisk ustabil, psykiatrisk diagnose,
         psykiatrisk indlæggelse, indlagt på psykiatrisk afdeling, distriktspsykiatrien, angstlidelse hos forælder,
-        spiseforstyrrelse hos mor:0.6, selvmordsforsøg hos forælder:0.7""",
+        spiseforstyrrelse hos mor:0.6, selvmordsforsøg hos forælder:0.7,
+        psykiske helbred, psykisk helbred, psykisk skrøbelig, psykisk skrøbelighed, psykisk dårlig, mor har angst, far har angst, mor lider af angst, far lider af angst, mor har depression, far har depression, mor lider af depression, far lider af depression, mor er depressiv, far er depressiv, psykisk syge forældre, psykisk sårbarhed""",
         {"misbrug_familie": 0.15, "fodselsdepression": 0.2, "sorg": 0.1},
     ),
     _c(
@@ -216,7 +223,8 @@ CONCEPTS: tuple[Concept, ...] = (
         stram økonomi, presset økonomi, trængt økonomi, dagpenge:0.4, sygedagpenge:0.4, integrationsydelse:0.5,
         selvforsørgelsesydelse:0.5, boligstøtte:0.5, enkeltydelse:0.5, regningerne, kan ikke betale,
         betale regninger,
-        fra hus og hjem, sat ud af, sat ud af lejligheden, udsat af lejligheden, tvangsauktion, mistet boligen, mistet lejligheden, boligløs, hjemløse:0.5""",
+        fra hus og hjem, sat ud af, sat ud af lejligheden, udsat af lejligheden, tvangsauktion, mistet boligen, mistet lejligheden, boligløs, hjemløse:0.5,
+        kontanthjælpsloft, kontanthjælpsloftet, ydelsesloft, børnefattigdom, fattigdomsgrænsen, får ikke pengene til at række, pengene til at række, få økonomien til at hænge sammen, dårlig økonomi, svag økonomi, økonomisk førstehjælp, få midler:0.6""",
         {"materiel_hjaelp": 0.2, "ferie_oplevelser": 0.1, "fritid": 0.1},
     ),
     _c(
@@ -235,7 +243,8 @@ CONCEPTS: tuple[Concept, ...] = (
         stave, bogstaverne, bagud fagligt, bagud i alle fag, fagene, alle fag:0.5, skoleskema:0.3, skolefobi,
         går ikke i skole, kommer ikke i skole, =hjemmesidder, =hjemmesiddere, fravær fra skolen, skoleudfordringer,
         koncentrationsbesvær:0.3, terminsprøve,
-        følge med i skolen, følge med i timerne, følge med fagligt, timerne:0.4, undervisningen:0.5""",
+        følge med i skolen, følge med i timerne, følge med fagligt, timerne:0.4, undervisningen:0.5,
+        ikke været i skole, ikke i skole, ikke mødt i skole, passer ikke skolen, klarer sig dårligt i skolen, klarer sig dårligt fagligt, lektiehjælp online, skoleparathed, skoleparat""",
         {"mentor_unge": 0.3, "trivsel_unge": 0.15, "sprog_integration": 0.1},
     ),
     _c(
@@ -254,7 +263,9 @@ CONCEPTS: tuple[Concept, ...] = (
         musikskole, ballet, skærm:0.4, skærmen:0.4, foran skærmen:0.6, gamer:0.4, gaming:0.4, computerspil:0.4,
         spiller computer:0.4, ikke går til noget, ikke går til nogen fritidsaktiviteter, går til:0.3,
         starte til, begynde til,
-        ingen hobbyer, ingen fritidsinteresser, ingen interesser:0.6""",
+        ingen hobbyer, ingen fritidsinteresser, ingen interesser:0.6,
+        noget at lave efter skole, noget at lave i fritiden, noget at gå til, ikke noget at gå til, ingenting at lave:0.6, keder sig:0.5, efter skole:0.3, fritidsaktiviteterne, idrætstilbud,
+        ikke gået til noget, aldrig gået til noget, ikke gået til sport""",
         {"trivsel_unge": 0.2, "mentor_unge": 0.15, "ferie_oplevelser": 0.2},
     ),
     _c(
@@ -269,7 +280,8 @@ CONCEPTS: tuple[Concept, ...] = (
         ikke råd til ferie, ferielegat, feriehjælp, feriefond, ferie for børn, lejrskole:0.5,
         kommer aldrig afsted, komme afsted, aldrig afsted, aldrig væk, miljøskifte, feriehus, campingplads,
         camping, forlystelsespark, tivoli, zoo, dagsture, dagstur, ud at opleve noget, oplevelser sammen,
-        sommerferieaktiviteter, ferieaktiviteter, familieweekend""",
+        sommerferieaktiviteter, ferieaktiviteter, familieweekend,
+        ikke været på ferie, ikke været afsted, ikke været væk, ikke haft en ferie, aldrig været på ferie""",
         {"fritid": 0.2, "oekonomi_gaeld": 0.15, "materiel_hjaelp": 0.1},
     ),
     _c(
@@ -282,7 +294,9 @@ CONCEPTS: tuple[Concept, ...] = (
         lektiemakker:0.6, ven:0.3, sparringspartner, sparring:0.5, vejledning om uddannelse:0.5,
         uddannelse og job:0.5, fritidsjob:0.3, ungementor, studiementor,
         spejle sig i, voksne at spejle sig i, en voksen at spejle sig i, ekstra voksen, tryg voksen, voksen i sit liv,
-        voksne i sit liv, mandlig rollemodel, kvindelig rollemodel, voksenstøtte, støtteperson:0.6, fast voksen""",
+        voksne i sit liv, mandlig rollemodel, kvindelig rollemodel, voksenstøtte, støtteperson:0.6, fast voksen,
+        forbillede, forbilleder, mandligt forbillede, mandlige forbilleder, positivt forbillede, positive forbilleder, voksent forbillede, droppet ud af uddannelse:0.7, droppet ud af skolen:0.6, faldet fra uddannelsen:0.6, mangler retning:0.6, retning i livet:0.6, ikke i uddannelse eller job:0.7, uden uddannelse og job:0.7, støttekontaktperson:0.7,
+        uden forbilleder, ingen forbilleder, mangler forbilleder, uden rollemodeller, ingen rollemodeller, mangler rollemodeller, ingen voksne at spejle sig i""",
         {"trivsel_unge": 0.25, "lektiehjaelp_skole": 0.2, "faengsel_kriminalitet": 0.15,
          "fritid": 0.15, "anbragte_efterværn": 0.15},
     ),
@@ -302,7 +316,8 @@ CONCEPTS: tuple[Concept, ...] = (
         panikangst, socialangst, social angst, præstationsangst, tankemylder:0.4, ondt i livet, trivselsproblemer,
         kommer ikke ud af værelset, isolerer sig på værelset, kærestesorger:0.5, selvmordstanke, har det psykisk svært,
         =græder:0.4, græder meget:0.5, flad:0.3, tom indeni:0.5, =ulykkelig:0.6, ked af det hele tiden,
-        tanker om at tage sit liv, tanker om selvmord, tanker om at dø, vil ikke leve""",
+        tanker om at tage sit liv, tanker om selvmord, tanker om at dø, vil ikke leve,
+        panikanfald, angstanfaldene, angstproblemer, mistrivsel i skolen, trives ikke i skolen, trækker sig fra kammeraterne, trækker sig fra vennerne, vil ikke ud af sengen:0.6, stresset:0.5, præstationsangst""",
         {"anonym_raadgivning": 0.3, "mobning": 0.2, "mentor_unge": 0.2, "fritid": 0.15},
     ),
     _c(
@@ -343,7 +358,8 @@ CONCEPTS: tuple[Concept, ...] = (
         nye i landet, ankommet til danmark, kom til danmark, kommet til danmark, udenlandsk:0.4, udlænding, udlændinge,
         anden kulturel baggrund, kulturelle forskelle, ikke vestlig, syrien:0.6, afghanistan:0.6, somalia:0.6,
         eritrea:0.6, irak:0.6, iran:0.5, ukraine:0.6, palæstina:0.6, libanon:0.5, kosovo:0.5, tyrkiet:0.4,
-        flygtningebaggrund, indvandrerbaggrund, integrationsborger""",
+        flygtningebaggrund, indvandrerbaggrund, integrationsborger,
+        forstår ikke breve, forstår ikke brevene, forstå breve, forstår ikke systemet, det danske skolesystem, danske skolesystem, forstå det danske, sprogvanskeligheder, sprogproblemer, familieguide, nyankommne, minoritetsbaggrund, nye i danmark""",
         {"netvaerk_foraeldre": 0.25, "lektiehjaelp_skole": 0.15, "foraeldrekompetencer": 0.1},
     ),
     _c(
@@ -370,7 +386,8 @@ CONCEPTS: tuple[Concept, ...] = (
         råd til mad, ikke råd til mad, tomt køleskab, sulten, sult, uddeling, uddelinger,
         køleskabet er tomt, tomme køleskab, mad på bordet, penge til mad, madhjælp, tøjhjælp, børnetøj,
         fødevarekort, nødhjælp, babypakke, startpakke, sutteflasker, legetøj:0.4, julegave, gaver:0.5,
-        mangler tøj, mangler vintertøj, mangler barnevogn, barneseng""",
+        mangler tøj, mangler vintertøj, mangler barnevogn, barneseng,
+        mangler en seng, mangler seng, seng til barnet, seng til børnene, babyseng, juniorseng, køjeseng, skolestartspakke, skolestartspakker, konfirmationsfest, konfirmationshjælpen, overskudsmad, madposer, fødevareposer""",
         {"oekonomi_gaeld": 0.3, "ferie_oplevelser": 0.1},
     ),
     _c(
@@ -384,7 +401,8 @@ CONCEPTS: tuple[Concept, ...] = (
         tør ikke fortælle,
         uden at nogen ved det, fortroligt:0.6, fortrolig rådgivning, i fortrolighed:0.6, skrive til nogen,
         sms rådgivning, chatlinje, anonymt chat, chatte anonymt, ringe anonymt, anonymt ringe,
-        ikke sige sit navn, uden at sige sit navn, ikke oplyse sit navn""",
+        ikke sige sit navn, uden at sige sit navn, ikke oplyse sit navn,
+        uden at det kommer videre, det kommer ikke videre, kommer ikke videre, uden at nogen får det at vide, ikke have at nogen ved det, ikke vil have at nogen ved, vil være anonym, være anonym, sted at skrive:0.6, skrive om sine problemer:0.6, forældretelefon:0.6, forældretelefonen:0.6, sms rådgivning""",
         {"trivsel_unge": 0.3},
     ),
     _c(
@@ -398,7 +416,8 @@ CONCEPTS: tuple[Concept, ...] = (
         skoleskift:0.5, skifte skole:0.5,
         chikaneret, chikane:0.6, hængt ud, hænges ud, udstillet på nettet, grimme beskeder, grimme kommentarer,
         udsat for mobning, snapchat:0.5, snap:0.4, sociale medier:0.5, billeddeling, delt billeder, delte billeder,
-        nøgenbillede, drillerier, driller:0.6, ingen vil lege med:0.7, vil ikke lege med""",
+        nøgenbillede, drillerier, driller:0.6, ingen vil lege med:0.7, vil ikke lege med,
+        trivsel i klassen:0.7, mobberi, mobbeoffer, offer for mobning, antimobbeforløb, antimobbestrategi, mobbet på nettet, udelukket fra fællesskabet""",
         {"trivsel_unge": 0.35, "lektiehjaelp_skole": 0.1, "anonym_raadgivning": 0.1},
     ),
     _c(
@@ -457,6 +476,7 @@ støttegruppe netværksgruppe forældregruppe børnegruppe ungegruppe pigegruppe
 mødested værested møde møder aften aftener eftermiddag eftermiddage
 bange glæde glæden søger søgte meste mener siger sagde fortalt ligesom måske
 rådgivningscenter familiehus familiecenter værested frivillighus frivilligcenter
+pakke pakker sag sager sagen loft loftet anfald relation relationen helbred
 """.split()
 
 
