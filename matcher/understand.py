@@ -579,8 +579,31 @@ class NeedParser:
     def _context_rules(need: Need, by_key: dict[str, ConceptHit], surf: list[str]) -> None:
         """Who the trouble is about changes the concept (general rules of the field)."""
         ages = need.child_ages
-        youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf)
         baby = (0 in ages) or need.pregnant or any(s in _BIRTH_WORDS for s in surf)
+        # the child is the subject: a child is named and no parent is ("drengen har ingen venner")
+        child_subject = (not baby and any(s in _CHILD_SUBJECTS for s in surf)
+                         and not any(s in PARENT_NOUNS or s in _PARENT_MENTIONS for s in surf))
+        youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf) or child_subject
+        # a child's low mood is the child's (mis)trivsel, not a parent's psychiatric illness
+        ps = by_key.get("psykisk_sygdom_foraelder")
+        if ps is not None and child_subject and all(w in _MOOD_WORDS for w in ps.words):
+            tr = by_key.get("trivsel_unge")
+            w = ps.weight * 0.9
+            if tr is None:
+                by_key["trivsel_unge"] = ConceptHit("trivsel_unge", concept_label("trivsel_unge"), list(ps.words), w)
+            else:
+                tr.weight = 1 - (1 - tr.weight) * (1 - w)
+            ps.weight *= 0.3
+        # a baby under one year is itself evidence of the infant need (weakly: it may be only context)
+        if 0 in ages and "graviditet_spaed" not in by_key:
+            by_key["graviditet_spaed"] = ConceptHit(
+                "graviditet_spaed", concept_label("graviditet_spaed"), ["barn under 1 år"], 0.4)
+        # starting school ("skal starte i 0. klasse") is the school-start need
+        if _RX_SCHOOL_NEED.search(" ".join(surf)):
+            ls = by_key.get("lektiehjaelp_skole")
+            if ls is None:
+                by_key["lektiehjaelp_skole"] = ConceptHit(
+                    "lektiehjaelp_skole", concept_label("lektiehjaelp_skole"), ["skolestart"], 0.7)
         tr = by_key.get("trivsel_unge")
         # low mood around a baby or a pregnancy is a parent's post-natal reaction
         mood = [by_key[k] for k in ("trivsel_unge", "psykisk_sygdom_foraelder") if k in by_key]
@@ -607,6 +630,18 @@ _PREGNANT_BRIDGE = frozenset({"gammel", "gl", "pige", "pigen", "kvinde", "kvinde
 # words that place a parent's low mood around a birth ("trist efter fødslen", "siden hun fødte")
 _BIRTH_WORDS = frozenset({"fødslen", "fødsel", "født", "fødte", "barsel", "barslen", "barselsorlov", "nyfødt",
                           "nyfødte", "nybagt", "nybagte", "spædbarn", "spædbarnet", "babyen", "baby"})
+
+_CHILD_SUBJECTS = frozenset({"drengen", "pigen", "sønnen", "datteren", "barnet", "teenageren", "eleven",
+                             "knægten", "tøsen"})
+# parents named otherwise than by PARENT_NOUNS ("mors drikkeri", "hans far")
+_PARENT_MENTIONS = frozenset({"mors", "fars", "forældres", "forældrenes", "forælderens", "moderen", "faderen",
+                              "stedfaren", "stedmoren", "mormors", "farmors"})
+# psychiatric words that, said of a child, are the child's low mood
+_MOOD_WORDS = frozenset({"deprimeret", "depression", "depressiv", "depressive", "stress", "stresset", "angst",
+                         "ptsd", "traumatiseret", "psykiske problemer", "psykisk sårbar", "psykiske vanskeligheder",
+                         "psykiske udfordringer", "psykisk ustabil", "ocd", "psykisk dårlig", "psykisk skrøbelig",
+                         "psykisk helbred", "psykiske helbred"})
+_RX_SCHOOL_NEED = re.compile(r"\b(?:starte|starter|begynde|begynder|skal) i (?:0|børnehaveklasse|skole)\b")
 
 _YOUTH_WORDS = frozenset({
     "ung", "unge", "teenager", "teenageren", "teenagere", "teenagepige", "teenagedreng", "pubertet",
