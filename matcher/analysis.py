@@ -150,8 +150,8 @@ class ConceptTagger:
                 if info is not None and (info.stem == s or s in info.parts):
                     j += 1
                     break
-                if skipped >= 1 or info is None:
-                    return 0
+                if skipped >= 1 or info is None or toks[j].surface in NEGATIONS:
+                    return 0  # a phrase never skips a negation ("slår aldrig børnene")
                 skipped += 1
                 j += 1
         return j

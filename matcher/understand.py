@@ -584,9 +584,11 @@ class NeedParser:
         child_subject = (not baby and any(s in _CHILD_SUBJECTS for s in surf)
                          and not any(s in PARENT_NOUNS or s in _PARENT_MENTIONS for s in surf))
         youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf) or child_subject
+        parent_named = any(s in PARENT_NOUNS or s in _PARENT_MENTIONS for s in surf)
         # a child's low mood is the child's (mis)trivsel, not a parent's psychiatric illness
         ps = by_key.get("psykisk_sygdom_foraelder")
-        if ps is not None and child_subject and all(w in _MOOD_WORDS for w in ps.words):
+        if (ps is not None and (child_subject or (youth and not baby and not parent_named))
+                and all(w in _MOOD_WORDS for w in ps.words)):
             tr = by_key.get("trivsel_unge")
             w = ps.weight * 0.9
             if tr is None:
@@ -594,6 +596,14 @@ class NeedParser:
             else:
                 tr.weight = 1 - (1 - tr.weight) * (1 - w)
             ps.weight *= 0.3
+        # a father's own parenting or loneliness is also the fathers' need (fædres rolle)
+        if (any(s in _FATHER_WORDS for s in surf) and not any(s in _MOTHER_WORDS for s in surf)
+                and ("foraeldrekompetencer" in by_key or "netvaerk_foraeldre" in by_key)):
+            fa = by_key.get("faedre")
+            if fa is None:
+                by_key["faedre"] = ConceptHit("faedre", concept_label("faedre"), ["far"], 0.5)
+            elif fa.weight < 0.5:
+                fa.weight = 0.5
         # a baby under one year is itself evidence of the infant need (weakly: it may be only context)
         if 0 in ages and "graviditet_spaed" not in by_key:
             by_key["graviditet_spaed"] = ConceptHit(
@@ -640,7 +650,11 @@ _PARENT_MENTIONS = frozenset({"mors", "fars", "forældres", "forældrenes", "for
 _MOOD_WORDS = frozenset({"deprimeret", "depression", "depressiv", "depressive", "stress", "stresset", "angst",
                          "ptsd", "traumatiseret", "psykiske problemer", "psykisk sårbar", "psykiske vanskeligheder",
                          "psykiske udfordringer", "psykisk ustabil", "ocd", "psykisk dårlig", "psykisk skrøbelig",
-                         "psykisk helbred", "psykiske helbred"})
+                         "psykisk helbred", "psykiske helbred", "forsøgt selvmord", "selvmordsforsøg",
+                         "psykisk tilstand", "psykiske tilstand"})
+_FATHER_WORDS = frozenset({"far", "faren", "fædre", "fædrene", "alenefar", "faderen", "fars"})
+_MOTHER_WORDS = frozenset({"mor", "moren", "mødre", "mødrene", "alenemor", "moderen", "mors", "kvinde", "kvinden",
+                           "gravid", "gravide"})
 _RX_SCHOOL_NEED = re.compile(r"\b(?:starte|starter|begynde|begynder|skal) i (?:0|børnehaveklasse|skole)\b")
 
 _YOUTH_WORDS = frozenset({
