@@ -138,3 +138,113 @@ def test_negated_formats_are_still_excluded_with_clauses():
     need = understand("Mor drikker ikke. Hun vil ikke i gruppe, men gerne online")
     assert need.excluded_formats == ["gruppe"]
     assert need.formats == ["online"]
+
+
+# ---------- field vocabulary: how caseworkers and NGOs write about each need ----------
+
+def _top_keys(text):
+    """Concepts read from a need text, strongest first."""
+    return [c.key for c in understand(text).concepts]
+
+
+@pytest.mark.parametrize("text,key", [
+    ("post partum depression, baby 3 mdr", "fodselsdepression"),
+    ("fødselsdeprimeret mor som har brug for samtaler", "fodselsdepression"),
+    ("barselsblues der ikke går over, søn 10 uger", "fodselsdepression"),
+    ("de har få relationer og mangler sociale kontakter", "netvaerk_foraeldre"),
+    ("far er ny i kommunen og har svært ved at få kontakt med andre", "netvaerk_foraeldre"),
+    ("far har svært ved at aflæse sin datters behov", "foraeldrekompetencer"),
+    ("relationen mellem mor og datter er præget af konflikter", "foraeldrekompetencer"),
+    ("mor har svært ved at få børnene i seng om aftenen", "foraeldrekompetencer"),
+    ("forældrene har brug for støtte i forældreopgaven", "foraeldrekompetencer"),
+    ("mor har lige født og er alene", "graviditet_spaed"),
+    ("par der lige har fået deres første barn", "graviditet_spaed"),
+    ("forældre til tvillinger på 2 mdr", "graviditet_spaed"),
+    ("mor er meget ung og har en baby på 6 mdr", "unge_enlige_foraeldre"),
+    ("far er alene om at opdrage to drenge", "unge_enlige_foraeldre"),
+    ("mor har ingen partner og klarer alt selv", "unge_enlige_foraeldre"),
+    ("barnet lever i en højkonfliktsag mellem forældrene", "skilsmisse"),
+    ("far og mor har lige ophævet samlivet", "skilsmisse"),
+    ("mors psykiske helbred er dårligt", "psykisk_sygdom_foraelder"),
+    ("mor lider af angst og kommer ikke ud af huset", "psykisk_sygdom_foraelder"),
+    ("mor er sindslidende og kan i perioder ikke passe børnene", "psykisk_sygdom_foraelder"),
+    ("mor har forsøgt selvmord", "psykisk_sygdom_foraelder"),
+    ("børnene har set far slå mor", "vold"),
+    ("mor har fået et polititilhold mod ekskæresten", "vold"),
+    ("drengen fortæller at han får bank derhjemme", "vold"),
+    ("mor er ramt af kontanthjælpsloftet", "oekonomi_gaeld"),
+    ("far har spillegæld", "oekonomi_gaeld"),
+    ("skal starte i 0. klasse og forældrene er usikre", "lektiehjaelp_skole"),
+    ("datteren har ikke været i skole i flere uger", "lektiehjaelp_skole"),
+    ("mangler noget at lave efter skole", "fritid"),
+    ("familien har ikke været på ferie i mange år", "ferie_oplevelser"),
+    ("familien trænger til en pause fra hverdagen", "ferie_oplevelser"),
+    ("dreng uden mandlige forbilleder", "mentor_unge"),
+    ("pigen mangler en at se op til", "mentor_unge"),
+    ("pigen har panikanfald i skolen", "trivsel_unge"),
+    ("datteren på 14 skærer i armene", "trivsel_unge"),
+    ("pigen har en muskelsygdom", "handicap_sygdom_barn"),
+    ("datteren har cystisk fibrose", "handicap_sygdom_barn"),
+    ("forældrene forstår ikke breve fra kommunen", "sprog_integration"),
+    ("mangler en seng til barnet", "materiel_hjaelp"),
+    ("mor har ikke penge til mad i slutningen af måneden", "materiel_hjaelp"),
+    ("pigen vil gerne tale med nogen uden at det kommer videre", "anonym_raadgivning"),
+    ("mor vil have rådgivning uden at kommunen ved det", "anonym_raadgivning"),
+    ("drengen bliver kaldt grimme ting i skolen", "mobning"),
+])
+def test_caseworker_phrasings_read_the_need(text, key):
+    assert key in _keys(text)
+
+
+@pytest.mark.parametrize("text,key", [
+    # a child's own low mood is the child's trivsel, not a parent's psychiatric illness
+    ("drengen er deprimeret og vil ikke ud af sengen", "trivsel_unge"),
+    ("ung på 17 med depression", "trivsel_unge"),
+    ("drengen har ingen venner og er meget ensom", "trivsel_unge"),
+    ("mor har forsøgt selvmord", "psykisk_sygdom_foraelder"),
+])
+def test_whose_need_decides_the_leading_concept(text, key):
+    assert _top_keys(text)[0] == key
+
+
+def test_a_parents_depression_stays_the_parents():
+    assert _top_keys("pigen på 14 er bekymret, fordi hendes mor er deprimeret")[0] == "psykisk_sygdom_foraelder"
+
+
+@pytest.mark.parametrize("text,key", [
+    ("far har aldrig siddet i fængsel", "faengsel_kriminalitet"),
+    ("barnet har aldrig været anbragt", "anbragte_efterværn"),
+    ("mor er ikke udsat for vold", "vold"),
+    ("ingen vold eller misbrug, men gæld", "vold"),
+    ("ingen vold eller misbrug, men gæld", "misbrug_familie"),
+    ("ingen tegn på misbrug af alkohol", "misbrug_familie"),
+    ("han slår aldrig børnene", "vold"),
+])
+def test_negated_needs_are_not_read(text, key):
+    assert key not in _keys(text)
+
+
+def test_a_lack_is_still_a_need():
+    assert "oekonomi_gaeld" in _keys("ingen vold eller misbrug, men gæld")
+    assert "fritid" in _keys("ikke råd til fritidsaktiviteter")
+
+
+@pytest.mark.parametrize("title,tags,description,key", [
+    ("Efter fødslen – psykisk støtte", ["postpartum", "mødre"],
+     "Gruppeforløb for kvinder med postpartum depression og angst.", "fodselsdepression"),
+    ("Netværksmødre", ["netværksmødre"], "Frivillige mødre støtter andre mødre med et lille netværk.",
+     "netvaerk_foraeldre"),
+    ("Skolestartspakke", ["skoletaske"], "Skoletaske og penalhus til børn fra familier med få midler.",
+     "materiel_hjaelp"),
+    ("Samtalegruppe for børn i familier med alkoholproblemer", ["alkohol"],
+     "For børn, hvis mor eller far drikker for meget.", "misbrug_familie"),
+    ("Efterværn for tidligere anbragte", ["efterværn"], "Støtte til unge, der flytter for sig selv.",
+     "anbragte_efterværn"),
+    ("Klassens trivsel", ["trivsel i klassen"], "Vi arbejder mod mobning og for fællesskabet i klassen.", "mobning"),
+    ("Fritidsvejleder", ["kontingentstøtte"], "Vi hjælper børn med at finde en fritidsaktivitet.", "fritid"),
+])
+def test_offer_texts_read_their_need(title, tags, description, key):
+    from matcher.rank import analyse_offer
+    doc = analyse_offer({"id": 1, "title": title, "tags": tags, "description": description})
+    assert key in doc.concepts
+    assert max(doc.concepts, key=doc.concepts.get) == key
