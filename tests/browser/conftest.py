@@ -68,7 +68,7 @@ def page(browser, request):
 @pytest.fixture
 def shots(request):
     """shots("01-signup", page) saves a full-page screenshot under test-artifacts/<test name>/."""
-    folder = ARTIFACTS / request.node.name
+    folder = ARTIFACTS / request.node.name.replace("/", "_").strip("_")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
 
