@@ -177,29 +177,18 @@ def _chunks(items: list, n: int = CHUNK) -> Iterable[list]:
         yield items[i:i + n]
 
 
-def _find_orgs(session: Session, refs: set[str]) -> dict[str, Organisation]:
-    found: dict[str, Organisation] = {}
+def _find_by_ref(session: Session, model, refs) -> dict:
+    """Rows of `model` (Organisation or Offer) by exchange reference: an external_id, or
+    "civilmatch:<uuid>" for a row that has none."""
+    found: dict = {}
     by_uuid = [r[len(UUID_PREFIX):] for r in refs if r.startswith(UUID_PREFIX)]
     plain = [r for r in refs if not r.startswith(UUID_PREFIX)]
     for chunk in _chunks(plain):
-        for org in session.scalars(select(Organisation).where(Organisation.external_id.in_(chunk))):
-            found[org.external_id] = org
+        for row in session.scalars(select(model).where(model.external_id.in_(chunk))):
+            found[row.external_id] = row
     for chunk in _chunks(by_uuid):
-        for org in session.scalars(select(Organisation).where(Organisation.uuid.in_(chunk))):
-            found[UUID_PREFIX + org.uuid] = org
-    return found
-
-
-def _find_offers(session: Session, refs: list[str]) -> dict[str, Offer]:
-    found: dict[str, Offer] = {}
-    by_uuid = [r[len(UUID_PREFIX):] for r in refs if r.startswith(UUID_PREFIX)]
-    plain = [r for r in refs if not r.startswith(UUID_PREFIX)]
-    for chunk in _chunks(plain):
-        for offer in session.scalars(select(Offer).where(Offer.external_id.in_(chunk))):
-            found[offer.external_id] = offer
-    for chunk in _chunks(by_uuid):
-        for offer in session.scalars(select(Offer).where(Offer.uuid.in_(chunk))):
-            found[UUID_PREFIX + offer.uuid] = offer
+        for row in session.scalars(select(model).where(model.uuid.in_(chunk))):
+            found[UUID_PREFIX + row.uuid] = row
     return found
 
 
@@ -237,7 +226,8 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
     orgs, offers = _validate(data, problems)
     report = ImportReport()
     file_orgs = {o["external_id"]: o for o in orgs}
-    existing_orgs = _find_orgs(session, set(file_orgs) | {o["organisation"] for o in offers if o.get("organisation")})
+    existing_orgs = _find_by_ref(session, Organisation,
+                                 list(set(file_orgs) | {o["organisation"] for o in offers if o.get("organisation")}))
     for i, clean in enumerate(offers):
         ref = clean.get("organisation")
         if ref and ref not in file_orgs and ref not in existing_orgs:
@@ -263,7 +253,7 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
         org_by_ref[ref] = org
     session.flush()
 
-    existing = _find_offers(session, [o["external_id"] for o in offers])
+    existing = _find_by_ref(session, Offer, [o["external_id"] for o in offers])
     new = [o for o in offers if o["external_id"] not in existing]
     done = 0
     # Changed offers: ORM, so versions and change tracking apply as for any edit.
