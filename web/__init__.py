@@ -68,7 +68,7 @@ def register_database(app: Flask) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
-    app.extensions["civilmatch.match_index"] = _LazyIndex()
+    app.extensions["civilmatch.match_index"] = MatchIndex()  # empty until the first match builds it
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -78,18 +78,6 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2 ** 31 - 1)
         super().__init__(url_map, *args, **kwargs)
-
-
-class _LazyIndex:
-    """Builds the MatchIndex on first use, so commands that never match don't pay for it."""
-
-    def __init__(self) -> None:
-        self._index: MatchIndex | None = None
-
-    def fresh(self, session):
-        if self._index is None:
-            self._index = MatchIndex()
-        return self._index.fresh(session)
 
 
 def register_extensions(app: Flask) -> None:

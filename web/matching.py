@@ -12,8 +12,15 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import (ElementAssessment, Offer, OfferArea, Organisation, RemovedOffer,  # noqa: F401
-                            current_catalog_version)
+from catalog.models import (  # noqa: F401
+    ElementAssessment,
+    Offer,
+    OfferArea,
+    Organisation,
+    RemovedOffer,
+    current_catalog_version,
+)
+from matcher import MatchEngine
 
 # Versions are handed out by a row-locked counter, but two transactions may commit out of order; looking a
 # little further back than the last version seen makes sure a late commit is not missed (upserts are idempotent).
@@ -63,13 +70,11 @@ def load_records(session: Session, *, since: int | None = None) -> tuple[list[di
 
 class MatchIndex:
     def __init__(self) -> None:
-        from matcher import MatchEngine
-
         self.engine = MatchEngine()
         self.version: int | None = None
         self._lock = threading.Lock()
 
-    def fresh(self, session: Session):
+    def fresh(self, session: Session) -> MatchEngine:
         version = current_catalog_version(session)
         if version == self.version:
             return self.engine
