@@ -84,7 +84,7 @@ class DateOrDateTime(fields.Field):
         return dt
 
 
-def _length(lo: int | None = None, hi: int | None = None):
+def length(lo: int | None = None, hi: int | None = None):
     if lo and hi:
         msg = f"Skal være mellem {lo} og {hi} tegn."
     elif hi:
@@ -103,15 +103,15 @@ class ContactSchema(DanishSchema):
         unknown = EXCLUDE
 
     email = Email(allow_none=True, load_default=None)
-    phone = Str(allow_none=True, load_default=None, validate=_length(hi=40))
+    phone = Str(allow_none=True, load_default=None, validate=length(hi=40))
 
 
 class ElementSchema(DanishSchema):
     level = Int(required=True, validate=validate.Range(0, 3, error="Niveau skal være 0, 1, 2 eller 3."))
-    evidence = Str(load_default="", validate=_length(hi=2000))
+    evidence = Str(load_default="", validate=length(hi=2000))
 
 
-def _valid_area(name: str) -> None:
+def valid_area(name: str) -> None:
     try:
         canonical_area(name)
     except UnknownMunicipality as exc:
@@ -130,25 +130,25 @@ class OfferSchema(DanishSchema):
         unknown = EXCLUDE
 
     id = Int(dump_only=True)
-    external_id = Str(allow_none=True, load_default=None, validate=_length(1, 100))
-    organisation = Str(load_only=True, validate=_length(1, 100))
-    title = Str(required=True, validate=_length(3, 200))
-    description = Str(required=True, validate=_length(20, 5000))
-    target_group = Str(load_default="", validate=_length(hi=500))
+    external_id = Str(allow_none=True, load_default=None, validate=length(1, 100))
+    organisation = Str(load_only=True, validate=length(1, 100))
+    title = Str(required=True, validate=length(3, 200))
+    description = Str(required=True, validate=length(20, 5000))
+    target_group = Str(load_default="", validate=length(hi=500))
     age_min = Int(allow_none=True, load_default=None, validate=validate.Range(0, 120, error="Skal være mellem 0 og 120."))
     age_max = Int(allow_none=True, load_default=None, validate=validate.Range(0, 120, error="Skal være mellem 0 og 120."))
-    audience = List(Str(validate=_length(1, 60)), load_default=list,
+    audience = List(Str(validate=length(1, 60)), load_default=list,
                     validate=validate.Length(max=10, error="Højst 10 målgrupper."))
-    areas = List(Str(validate=_valid_area), required=True,
+    areas = List(Str(validate=valid_area), required=True,
                  validate=validate.Length(min=1, error="Vælg mindst én kommune eller 'Hele landet'."))
     formats = List(Str(validate=validate.OneOf(FORMATS, error="Ukendt form: {input}. Vælg blandt: {choices}.")),
                    load_default=list)
-    cost = Str(load_default="gratis", validate=_length(hi=200))
-    schedule = Str(load_default="", validate=_length(hi=500))
+    cost = Str(load_default="gratis", validate=length(hi=200))
+    schedule = Str(load_default="", validate=length(hi=500))
     contact = Nested(ContactSchema, load_default=dict)
-    tags = List(Str(validate=_length(1, 60)), load_default=list,
+    tags = List(Str(validate=length(1, 60)), load_default=list,
                 validate=validate.Length(max=20, error="Højst 20 nøgleord."))
-    languages = List(Str(validate=_length(1, 40)), load_default=list)
+    languages = List(Str(validate=length(1, 40)), load_default=list)
     status = Str(validate=validate.OneOf(STATUSES, error="Status skal være draft, published eller archived."))
     assured_at = DateOrDateTime(allow_none=True)
     elements = Dict(keys=Str(validate=_valid_element_key), values=Nested(ElementSchema))
@@ -192,14 +192,14 @@ class OrganisationSchema(DanishSchema):
         unknown = EXCLUDE
 
     id = Int(dump_only=True)
-    external_id = Str(allow_none=True, load_default=None, validate=_length(1, 100))
-    name = Str(required=True, validate=_length(2, 200))
+    external_id = Str(allow_none=True, load_default=None, validate=length(1, 100))
+    name = Str(required=True, validate=length(2, 200))
     cvr = Str(allow_none=True, load_default=None,
               validate=validate.Regexp(CVR_RE, error="CVR-nummer skal være 8 cifre."))
     website = Url(allow_none=True, load_default=None)
     email = Email(allow_none=True, load_default=None)
-    phone = Str(allow_none=True, load_default=None, validate=_length(hi=40))
-    description = Str(allow_none=True, load_default=None, validate=_length(hi=3000))
+    phone = Str(allow_none=True, load_default=None, validate=length(hi=40))
+    description = Str(allow_none=True, load_default=None, validate=length(hi=3000))
     verified = Bool(dump_only=True)
 
     @pre_load
@@ -223,14 +223,14 @@ class CatalogueSchema(DanishSchema):
 
 class UserSchema(DanishSchema):
     email = Email(required=True)
-    name = Str(load_default="", validate=_length(hi=200))
-    password = Str(required=True, load_only=True, validate=_length(10, 200))
+    name = Str(load_default="", validate=length(hi=200))
+    password = Str(required=True, load_only=True, validate=length(10, 200))
     role = Str(required=True, validate=validate.OneOf(ROLES, error="Ukendt rolle."))
-    home_municipality = Str(allow_none=True, load_default=None, validate=_valid_area)
+    home_municipality = Str(allow_none=True, load_default=None, validate=valid_area)
 
 
 class TokenRequestSchema(DanishSchema):
-    name = Str(required=True, validate=_length(1, 200))
+    name = Str(required=True, validate=length(1, 200))
     role = Str(required=True, validate=validate.OneOf(ROLES, error="Ukendt rolle."))
     scopes = List(Str(validate=validate.OneOf(SCOPES, error="Ukendt scope.")), load_default=None)
 

@@ -23,11 +23,10 @@ from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Ind
 from .text import normalize
 from .understand import default_parser
 
-LEFT_OUT_SHARE = 0.25
 COMMON_TERM_SHARE = 0.3  # in large catalogues, words in more than 30 % of the offers are not scored
 COMMON_TERM_MIN_N = 1000  # (a speed measure; small catalogues score every word)
 ALTERNATIVE_AREA_FACTOR = 0.9  # an offer only in another municipality of the named postal district
-POOL = 300             # stage-2 re-ranking pool size   # an excluded offer counts in left_out if its relevance >= 25 % of the best
+POOL = 300             # stage-2 re-ranking pool size
 
 
 def _age_range(amin: int, amax: int) -> str:
@@ -99,17 +98,10 @@ class MatchEngine:
         return default_parser().parse(text, known=vocab.__contains__)
 
     def match(self, text: str, limit: int = 10, municipality: str | None = None,
-              child_ages: list[int] | None = None, formats: list[str] | None = None) -> MatchResult:
-        need = self.understand(text)
-        if municipality is not None:
-            need.municipality = municipality or None
-            need.municipality_source = "angivet" if municipality else None
-        if child_ages is not None:
-            need.child_ages = [int(a) for a in child_ages]
-        if formats is not None:
-            need.formats = list(formats)
-            need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
-        return self.search(need, limit=limit)
+              child_ages: list[int] | None = None, formats: list[str] | None = None,
+              offset: int = 0) -> MatchResult:
+        need = self.understand(text).override(municipality=municipality, child_ages=child_ages, formats=formats)
+        return self.search(need, limit=limit, offset=offset)
 
     def search(self, need: Need, limit: int = 10, offset: int = 0) -> MatchResult:
         limit = max(0, int(limit))

@@ -59,6 +59,22 @@ class Need:
             "terms": list(self.terms),
         }
 
+    def override(self, *, municipality: str | None = None, child_ages: list[int] | None = None,
+                 formats: list[str] | None = None) -> Need:
+        """What a caller states outright wins over what was read from the text (None: keep the text's).
+
+        ``municipality=""`` means the whole country (no area filter); a name is taken as given, so a postal
+        district's alternatives no longer widen the area. Wanted formats are no longer also refused."""
+        if municipality is not None:
+            self.municipality = municipality or None
+            self.municipality_source = "angivet" if municipality else None
+        if child_ages is not None:
+            self.child_ages = [int(a) for a in child_ages]
+        if formats is not None:
+            self.formats = list(formats)
+            self.excluded_formats = [f for f in self.excluded_formats if f not in self.formats]
+        return self
+
 
 @dataclass
 class Hit:

@@ -4,20 +4,22 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from catalog.db import upgrade
+from catalog.messages import BAD_REQUEST, INVALID_DATA
 from catalog.redaction import RedactingFilter
 
 from . import config as config_module
 from .extensions import api as openapi
 from .extensions import csrf, db, limiter, login_manager
+from .http import error_response
 from .matching import MatchIndex
 
 ERROR_TEXTS = {
-    400: "Forespørgslen kunne ikke forstås.",
+    400: BAD_REQUEST,
     401: "Du skal logge ind.",
     403: "Du har ikke adgang til denne side.",
     404: "Siden findes ikke.",
@@ -25,7 +27,7 @@ ERROR_TEXTS = {
     409: "Der er en konflikt med den nuværende version.",
     413: "Forespørgslen er for stor.",
     415: "Forkert indholdstype.",
-    422: "Data kunne ikke valideres.",
+    422: INVALID_DATA,
     429: "For mange forespørgsler. Vent lidt, og prøv igen.",
     500: "Der skete en fejl hos os. Prøv igen senere.",
 }
@@ -137,11 +139,9 @@ def register_errorhandlers(app: Flask) -> None:
         code = exc.code or 500
         message = ERROR_TEXTS.get(code, exc.name)
         if _wants_json():
-            body = {"code": code, "status": exc.name, "message": message}
             data = getattr(exc, "data", None)
-            if isinstance(data, dict) and data.get("messages"):
-                body["errors"] = data["messages"]
-            return jsonify(body), code, getattr(exc, "headers", None) or {}
+            errors = data["messages"] if isinstance(data, dict) and data.get("messages") else None
+            return error_response(code, message, errors), code, getattr(exc, "headers", None) or {}
         return render_template("error.html", code=code, message=message), code
 
     @app.errorhandler(Exception)
@@ -149,7 +149,7 @@ def register_errorhandlers(app: Flask) -> None:
         # Log the type and where, never request data (it may describe a child).
         app.logger.error("Unhandled %s at %s %s", type(exc).__name__, request.method, request.url_rule)
         if _wants_json():
-            return jsonify({"code": 500, "status": "Internal Server Error", "message": ERROR_TEXTS[500]}), 500
+            return error_response(500, ERROR_TEXTS[500])
         return render_template("error.html", code=500, message=ERROR_TEXTS[500]), 500
 
 

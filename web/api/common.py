@@ -1,29 +1,35 @@
-"""What the API blueprints share: offer JSON, error answers with field paths, loading offers without N+1."""
+"""What the API blueprints share: offer JSON (made here and nowhere else), webargs errors in Danish with field
+paths, and a request's municipality override."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from flask import jsonify
+from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
-from catalog.exchange import UUID_PREFIX, offer_to_exchange
-from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
+from catalog.exchange import UUID_PREFIX
+from catalog.matching import area_override
+from catalog.messages import BAD_REQUEST, BODY_NOT_JSON_OBJECT, NOT_AN_OBJECT, NOT_INTEGER, NOT_TEXT, REQUIRED
 from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
+from catalog.municipalities import UnknownMunicipality
 from catalog.schemas import DateOrDateTime, errors_to_paths
+
+from ..http import error_response, invalid
 
 _ELEMENT_ORDER = {k: i for i, k in enumerate(ELEMENT_KEYS)}
 
 # webargs/flask-smorest messages that are not produced by our Danish field classes.
 _DANISH = {
     "Invalid JSON body.": "Ugyldig JSON i forespørgslens indhold.",
-    "Missing data for required field.": "Skal udfyldes.",
+    "Missing data for required field.": REQUIRED,
     "Unknown field.": "Ukendt felt.",
-    "Field may not be null.": "Skal udfyldes.",
-    "Invalid input type.": "Ugyldige data: forventede et objekt.",
-    "Not a valid integer.": "Skal være et helt tal.",
-    "Not a valid string.": "Skal være tekst.",
+    "Field may not be null.": REQUIRED,
+    "Invalid input type.": NOT_AN_OBJECT,
+    "Not a valid integer.": NOT_INTEGER,
+    "Not a valid string.": NOT_TEXT,
     "Not a valid boolean.": "Skal være sand eller falsk.",
     "Not a valid list.": "Skal være en liste.",
 }
@@ -36,23 +42,39 @@ def band_key(count: int) -> str:
     return "under_udvikling"
 
 
-def offer_json(offer: Offer) -> dict:
-    """The exchange-format fields plus the catalogue's own (ids, version, organisation, element reviews)."""
-    out = offer_to_exchange(offer)
-    org = offer.organisation
-    out["organisation"] = {"id": org.id, "name": org.name, "external_id": org.external_id}
-    out["elements"] = {
-        row.element_key: {"level": row.level, "evidence": row.evidence, "reviewed_level": row.reviewed_level,
-                          "review_note": row.review_note, "effective_level": row.effective_level}
-        for row in sorted(offer.element_rows, key=lambda r: _ELEMENT_ORDER.get(r.element_key, 99))}
-    count = offer.elements_count or 0
-    out.update({
-        "id": offer.id, "uuid": offer.uuid, "version": offer.version,
-        "updated_at": offer.updated_at.isoformat() if offer.updated_at else None,
+def _offer_dict(o: Any, organisation: tuple[int, str, str | None, bool], areas: list[str],
+                elements: Iterable[Any]) -> dict[str, Any]:
+    """The one shape of offer JSON: the exchange-format fields plus the catalogue's own (ids, version,
+    organisation, element reviews, band, visibility). `o` is an Offer or a row with the same column names;
+    `elements` rows have element_key, level, evidence, reviewed_level and review_note."""
+    org_id, org_name, org_external_id, org_verified = organisation
+    count = o.elements_count or 0
+    return {
+        "external_id": o.external_id or f"{UUID_PREFIX}{o.uuid}",
+        "organisation": {"id": org_id, "name": org_name, "external_id": org_external_id},
+        "title": o.title, "description": o.description, "target_group": o.target_group,
+        "age_min": o.age_min, "age_max": o.age_max, "audience": list(o.audience or []),
+        "areas": list(areas), "formats": list(o.formats or []), "cost": o.cost, "schedule": o.schedule,
+        "contact": {"email": o.contact_email, "phone": o.contact_phone},
+        "tags": list(o.tags or []), "languages": list(o.languages or []), "status": o.status,
+        "assured_at": _DT._serialize(o.assured_at, None, None),
+        "elements": {
+            x.element_key: {"level": x.level, "evidence": x.evidence, "reviewed_level": x.reviewed_level,
+                            "review_note": x.review_note,
+                            "effective_level": x.reviewed_level if x.reviewed_level is not None else x.level}
+            for x in sorted(elements, key=lambda x: _ELEMENT_ORDER.get(x.element_key, 99))},
+        "id": o.id, "uuid": o.uuid, "version": o.version,
+        "updated_at": o.updated_at.isoformat() if o.updated_at else None,
         "elements_count": count, "band": band(count), "band_key": band_key(count),
-        "visible": offer.status == "published" and bool(org.verified),
-    })
-    return out
+        "visible": o.status == "published" and bool(org_verified),
+    }
+
+
+def offer_json(offer: Offer) -> dict[str, Any]:
+    """Offer JSON for a loaded Offer (see :func:`_offer_dict`)."""
+    org = offer.organisation
+    return _offer_dict(offer, (org.id, org.name, org.external_id, bool(org.verified)), offer.areas,
+                       offer.element_rows)
 
 
 _DT = DateOrDateTime()
@@ -69,8 +91,6 @@ def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    from flask import current_app
-
     cache: dict[int, tuple[tuple[int, int], dict]] = current_app.extensions.setdefault("civilmatch.api_offer_json", {})
     o = Offer.__table__.c
     if not cache:
@@ -126,41 +146,15 @@ def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, 
     for row in session.execute(select(e.offer_id, e.element_key, e.level, e.evidence, e.reviewed_level,
                                       e.review_note).where(e.offer_id.in_(ids))):
         elements[row.offer_id].append(row)
-    out = {}
-    for r in rows:
-        count = r.elements_count or 0
-        data = {
-            "external_id": r.external_id or f"{UUID_PREFIX}{r.uuid}",
-            "organisation": {"id": r.org_id, "name": r.org_name, "external_id": r.org_external_id},
-            "title": r.title, "description": r.description, "target_group": r.target_group,
-            "age_min": r.age_min, "age_max": r.age_max, "audience": list(r.audience or []),
-            "areas": areas[r.id], "formats": list(r.formats or []), "cost": r.cost, "schedule": r.schedule,
-            "contact": {"email": r.contact_email, "phone": r.contact_phone},
-            "tags": list(r.tags or []), "languages": list(r.languages or []), "status": r.status,
-            "assured_at": _DT._serialize(r.assured_at, None, None),
-            "elements": {
-                x.element_key: {"level": x.level, "evidence": x.evidence, "reviewed_level": x.reviewed_level,
-                                "review_note": x.review_note,
-                                "effective_level": x.reviewed_level if x.reviewed_level is not None else x.level}
-                for x in sorted(elements[r.id], key=lambda x: _ELEMENT_ORDER.get(x.element_key, 99))},
-            "id": r.id, "uuid": r.uuid, "version": r.version,
-            "updated_at": r.updated_at.isoformat() if r.updated_at else None,
-            "elements_count": count, "band": band(count), "band_key": band_key(count),
-            "visible": r.status == "published" and bool(r.org_verified),
-        }
-        out[r.id] = ((r.change_seq, r.version), data)
-    return out
+    return {r.id: ((r.change_seq, r.version),
+                   _offer_dict(r, (r.org_id, r.org_name, r.org_external_id, bool(r.org_verified)), areas[r.id],
+                               elements[r.id]))
+            for r in rows}
 
 
-def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
-    """Offers by id in one query (plus one selectin query per relationship), never one per offer."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return {}
-    rows = session.scalars(select(Offer).where(Offer.id.in_(ids))
-                           .options(selectinload(Offer.organisation), selectinload(Offer.area_rows),
-                                    selectinload(Offer.element_rows))).all()
-    return {o.id: o for o in rows}
+def visible_offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Offer JSON for the visible ones among these offers: the loader for catalog.matching.match_offers."""
+    return {oid: data for oid, data in offers_json(session, ids).items() if data["visible"]}
 
 
 def preload_organisations(session: Session, offers: Iterable[Offer]) -> None:
@@ -170,28 +164,13 @@ def preload_organisations(session: Session, offers: Iterable[Offer]) -> None:
         session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
 
 
-def municipality_override(value: str | None):
-    """A request's `municipality`: (None = read it from the text, "" = the whole country, or a canonical name,
-    error response or None). An unknown name is a 422 with a suggestion."""
-    if value is None or not value.strip():
-        return None, None
+def municipality_override(value: str | None) -> tuple[str | None, Any]:
+    """A request's `municipality` (see catalog.matching.area_override) and None, or None and the 422 answer
+    for an unknown name (its message suggests the nearest)."""
     try:
-        name = canonical_area(value)
+        return area_override(value), None
     except UnknownMunicipality as exc:
-        return None, error_response(422, "Data kunne ikke valideres.", {"municipality": [str(exc)]})
-    return ("" if name == NATIONWIDE else name), None
-
-
-def error_response(status: int, message: str, errors: dict | None = None, **extra):
-    names = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-             412: "Precondition Failed", 422: "Unprocessable Entity", 429: "Too Many Requests"}
-    body = {"code": status, "status": names.get(status, ""), "message": message}
-    if errors:
-        body["errors"] = errors
-    body.update(extra)
-    response = jsonify(body)
-    response.status_code = status
-    return response
+        return None, invalid({"municipality": [str(exc)]})
 
 
 def _danish(messages: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -217,16 +196,15 @@ def webargs_errors(data: dict | None) -> dict[str, list[str]]:
 
 def handle_unprocessable(exc):
     """Blueprint-level handler for webargs' 422: Danish messages under field paths, no input echoed."""
-    return error_response(422, "Data kunne ikke valideres.", webargs_errors(getattr(exc, "data", None)))
+    return invalid(webargs_errors(getattr(exc, "data", None)))
 
 
 def handle_bad_request(exc):
     """webargs answers 400 for a body that is not JSON at all; we answer like any other invalid body."""
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and data.get("messages"):
-        return error_response(422, "Data kunne ikke valideres.",
-                              {"_schema": ["Forespørgslens indhold skal være et JSON-objekt."]})
-    return error_response(400, "Forespørgslen kunne ikke forstås.")
+        return invalid({"_schema": [BODY_NOT_JSON_OBJECT]})
+    return error_response(400, BAD_REQUEST)
 
 
 def register_error_handlers(blp) -> None:

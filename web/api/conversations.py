@@ -12,13 +12,13 @@ from marshmallow import EXCLUDE, fields
 
 from catalog import conversations as conv_service
 from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
-from catalog.schemas import DanishSchema, Int, Str, _length
+from catalog.schemas import DanishSchema, Int, Str, length as _length
 
 from ..chat import service
 from ..extensions import db, limiter
 from ..security import current_token, token_required
 from .common import error_response, register_error_handlers
-from .match import _rate_key
+from ..http import rate_key as _rate_key
 from .schemas import ApiErrorSchema
 
 blp = Blueprint("api_conversations", __name__, url_prefix="/api/v1/conversations",

@@ -4,17 +4,18 @@ The need text describes a family: it is only ever read from the POST body, never
 error and never stored here."""
 from __future__ import annotations
 
-import hashlib
 import os
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
+from catalog.matching import Overrides, match_offers
 
 from ..extensions import db, limiter
+from ..http import rate_key
 from ..matching import match_index
 from ..security import token_required
-from .common import municipality_override, offers_json, register_error_handlers
+from .common import municipality_override, register_error_handlers, visible_offers_json
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
 
 blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
@@ -30,16 +31,8 @@ def rate_limit() -> str:
             or DEFAULT_RATE_LIMIT)
 
 
-def _rate_key() -> str:
-    """Per token (a hash of the bearer string, never the token itself); per address without one."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "tok:" + hashlib.sha256(header.encode()).hexdigest()[:32]
-    return "ip:" + (request.remote_addr or "-")
-
-
 @blp.route("/match", methods=["POST"])
-@limiter.limit(rate_limit, key_func=_rate_key)
+@limiter.limit(rate_limit, key_func=rate_key)
 @blp.doc(summary="Find tilbud til en familie", security=[{"bearerAuth": []}],
          description="Læser behovsbeskrivelsen (kommune, børnenes alder, ønsket form, temaer), vælger kun "
                      "tilbud familien kan bruge (kommune/hele landet, alder) og rangerer dem. Hvert resultat har "
@@ -59,31 +52,12 @@ def match(args: dict):
     if error is not None:
         return error
 
-    engine = match_index().fresh(db.session)
     limit, offset = args["limit"], args["offset"]
-    if offset:
-        need = engine.understand(args["text"])
-        if municipality is not None:
-            need.municipality = municipality or None
-            need.municipality_source = "angivet" if municipality else None
-        if args.get("child_ages") is not None:
-            need.child_ages = list(args["child_ages"])
-        if args.get("formats") is not None:
-            need.formats = list(args["formats"])
-            need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
-        result = engine.search(need, limit=limit, offset=offset)
-    else:
-        result = engine.match(args["text"], limit=limit, municipality=municipality,
-                              child_ages=args.get("child_ages"), formats=args.get("formats"))
-
-    offers = offers_json(db.session, [hit.offer_id for hit in result.results])
-    results = []
-    for hit in result.results:
-        offer = offers.get(hit.offer_id)
-        if offer is None or not offer["visible"]:  # deleted/hidden since the index last looked
-            continue
-        results.append({"offer": offer, "score": round(float(hit.score), 4), "reasons": list(hit.reasons)})
-    return jsonify({"understood": result.need.to_dict(), "results": results,
-                    "left_out": [dict(x) for x in result.left_out],
-                    "total_eligible": int(getattr(result, "total_eligible", len(results))),
+    found = match_offers(db.session, match_index().fresh(db.session), args["text"],
+                         overrides=Overrides(municipality, args.get("child_ages"), args.get("formats")),
+                         limit=limit, offset=offset, load=visible_offers_json)
+    return jsonify({"understood": found.need.to_dict(),
+                    "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
+                                for r in found.results],
+                    "left_out": found.left_out, "total_eligible": found.total_eligible,
                     "limit": limit, "offset": offset})

@@ -9,15 +9,17 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
+from catalog.matching import Overrides, match_offers
 from catalog.redaction import redact
-from catalog.schemas import DanishSchema, Int, List, Nested, Str, _length
+from catalog.schemas import DanishSchema, Int, List, Nested, Str, length
+from matcher import Hit
 from matcher.plans import ALLOWED_THEMES, apply_theme, canonical_theme, combine, merge_left_out
 
 from ..extensions import db, limiter
+from ..http import rate_key
 from ..matching import match_index
 from ..security import token_required
-from .common import municipality_override, load_offers, offer_json, register_error_handlers
-from .match import _rate_key
+from .common import municipality_override, register_error_handlers, visible_offers_json
 from .schemas import ApiErrorSchema, LeftOutSchema, OfferOutSchema
 
 blp = Blueprint("api_plans", __name__, url_prefix="/api/v1/plans",
@@ -41,9 +43,9 @@ class GoalSchema(DanishSchema):
     class Meta:
         unknown = EXCLUDE
 
-    id = Str(allow_none=True, load_default=None, validate=_length(1, 100),
+    id = Str(allow_none=True, load_default=None, validate=length(1, 100),
              metadata={"description": "Målets id i det kommunale system; gentages i svaret."})
-    text = Str(required=True, validate=_length(1, MAX_GOAL_TEXT),
+    text = Str(required=True, validate=length(1, MAX_GOAL_TEXT),
                metadata={"description": "Målet som tekst (højst 5.000 tegn). Gemmes, logges og gentages aldrig."})
     theme = Str(allow_none=True, load_default=None, validate=_valid_theme,
                 metadata={"description": "Valgfrit tema (store/små bogstaver er ligegyldige): en overskrift i "
@@ -55,7 +57,7 @@ class PlanMatchRequestSchema(DanishSchema):
     class Meta:
         unknown = EXCLUDE
 
-    municipality = Str(allow_none=True, load_default=None, validate=_length(hi=100),
+    municipality = Str(allow_none=True, load_default=None, validate=length(hi=100),
                        metadata={"description": "Familiens kommune (kanonisk navn eller almindelig stavemåde); "
                                                 "gælder for alle mål."})
     child_ages = List(Int(validate=validate.Range(0, 25, error="Alder skal være mellem 0 og 25.")),
@@ -125,7 +127,7 @@ def _understood(need) -> dict:
 
 
 @blp.route("/match", methods=["POST"])
-@limiter.limit(RATE_LIMIT, key_func=_rate_key)
+@limiter.limit(RATE_LIMIT, key_func=rate_key)
 @blp.doc(summary="Find tilbud til en families plan", security=[{"bearerAuth": []}],
          description="Hvert mål matches for sig med planens kommune og børnenes alder (kun tilbud, familien kan "
                      "bruge). Et tema giver et let skub mod tilbud om temaets emner. `combined` samler målene: "
@@ -145,41 +147,32 @@ def match_plan(args: dict):
     municipality, error = municipality_override(args.get("municipality"))
     if error is not None:
         return error
-    ages = args.get("child_ages")
+    overrides = Overrides(municipality=municipality, child_ages=args.get("child_ages"))
     limit = args["limit"]
 
     engine = match_index().fresh(db.session)
+    shown: dict[int, dict] = {}  # the visible offers' JSON, by id
     goals_out, per_goal_hits, per_goal_left_out = [], [], []
     for i, goal in enumerate(args["goals"]):
         redaction = redact(goal["text"])
-        need = engine.understand(redaction.text)
-        if municipality is not None:
-            need.municipality = municipality or None
-            need.municipality_source = "angivet" if municipality else None
-        if ages is not None:
-            need.child_ages = [int(a) for a in ages]
         theme = canonical_theme(goal["theme"]) if goal.get("theme") else None
-        apply_theme(need, theme)
-        result = engine.search(need, limit=max(limit, DEPTH))
+        need = apply_theme(engine.understand(redaction.text), theme)
+        found = match_offers(db.session, engine, need, overrides=overrides, limit=max(limit, DEPTH),
+                             load=visible_offers_json)
         gid = goal_id(goal, i)
-        per_goal_hits.append((gid, result.results))
-        per_goal_left_out.append(result.left_out)
-        goals_out.append({"id": gid, "theme": theme, "understood": _understood(need),
-                          "redacted": redaction.messages(), "hits": result.results[:limit],
-                          "left_out": [dict(x) for x in result.left_out]})
+        per_goal_hits.append((gid, [Hit(r.offer["id"], r.score, r.reasons) for r in found.results]))
+        per_goal_left_out.append(found.left_out)
+        goals_out.append({"id": gid, "theme": theme, "understood": _understood(found.need),
+                          "redacted": redaction.messages(),
+                          "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
+                                      for r in found.results[:limit]],
+                          "left_out": found.left_out})
+        shown.update((r.offer["id"], r.offer) for r in found.results)
     combined_limit = args["combined_limit"]
     del args  # the goal texts are not needed any more
 
-    combined = combine(per_goal_hits, limit=combined_limit + 10)  # a few spare for offers hidden meanwhile
-    offers = load_offers(db.session, [c.offer_id for c in combined]
-                         + [h.offer_id for g in goals_out for h in g["hits"]])
-    shown = {oid: offer_json(o) for oid, o in offers.items() if o.visible}  # hidden since the index looked
-
-    for g in goals_out:
-        g["results"] = [{"offer": shown[h.offer_id], "score": round(float(h.score), 4), "reasons": list(h.reasons)}
-                        for h in g.pop("hits") if h.offer_id in shown]
-    combined_out = [{"offer": shown[c.offer_id], "score": c.score, "goals": c.goals, "reasons": c.reasons}
-                    for c in combined if c.offer_id in shown]
-    return jsonify({"goals": goals_out, "combined": combined_out[:combined_limit],
+    combined = combine(per_goal_hits, limit=combined_limit)
+    return jsonify({"goals": goals_out,
+                    "combined": [{"offer": shown[c.offer_id], "score": c.score, "goals": c.goals,
+                                  "reasons": c.reasons} for c in combined],
                     "left_out": merge_left_out(per_goal_left_out)})
-

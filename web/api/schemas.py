@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, fields, validate
 from catalog.elements import BAND_KEYS
 from catalog.models import FORMATS, STATUSES
 from catalog.schemas import (Bool, ContactSchema, DanishSchema, Dict, Int, List, Nested, OfferSchema, Str,
-                             _length)
+                             length)
 
 MAX_TEXT = 20_000
 
@@ -28,7 +28,7 @@ class OfferListQuerySchema(DanishSchema):
     band = Str(validate=validate.OneOf(tuple(BAND_KEYS), error="Ukendt profil-bånd. Vælg blandt: {choices}."),
                metadata={"description": "Profil-bånd for de 11 elementer: " + ", ".join(BAND_KEYS)})
     organisation_id = Int(validate=validate.Range(1, error="Skal være et positivt tal."))
-    q = Str(validate=_length(hi=200), metadata={"description": "Fritekst i titel og beskrivelse."})
+    q = Str(validate=length(hi=200), metadata={"description": "Fritekst i titel og beskrivelse."})
     status = Str(validate=validate.OneOf((*STATUSES, "all"), error="Ukendt status."),
                  metadata={"description": "Standard 'published'. Andre værdier kun for administratorer og "
                                           "organisationens egne redaktører (sammen med organisation_id)."})
@@ -53,11 +53,11 @@ class MatchRequestSchema(DanishSchema):
     class Meta:
         unknown = EXCLUDE
 
-    text = Str(required=True, validate=_length(1, MAX_TEXT),
+    text = Str(required=True, validate=length(1, MAX_TEXT),
                metadata={"description": "Behovsbeskrivelsen (højst 20.000 tegn). Logges aldrig."})
     limit = Int(load_default=10, validate=validate.Range(1, 50, error="Skal være mellem 1 og 50."))
     offset = Int(load_default=0, validate=validate.Range(0, 1000, error="Skal være mellem 0 og 1000."))
-    municipality = Str(allow_none=True, load_default=None, validate=_length(hi=100),
+    municipality = Str(allow_none=True, load_default=None, validate=length(hi=100),
                        metadata={"description": "Overstyr kommunen, som ellers læses ud af teksten."})
     child_ages = List(Int(validate=validate.Range(0, 25, error="Alder skal være mellem 0 og 25.")),
                       allow_none=True, load_default=None,

@@ -11,12 +11,12 @@ from typing import Any
 from flask import current_app
 
 from catalog import conversations as conv_service
+from catalog.matching import match_offers, visible_offers
 from catalog.models import Conversation, Offer
 from catalog.municipalities import NATIONWIDE
 from catalog.redaction import redact
 from matcher import dialogue
 
-from ..api.common import load_offers
 from ..extensions import db
 from ..matching import match_index
 
@@ -75,13 +75,12 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
     hits, left_out, total = [], [], 0
     question = None
     if dialogue.has_need(state):
-        result = engine.search(dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE, offset=turn.offset)
-        offers = load_offers(db.session, [h.offer_id for h in result.results])
-        hits = [{"offer_id": h.offer_id, "score": round(float(h.score), 4), "reasons": list(h.reasons)}
-                for h in result.results if h.offer_id in offers and offers[h.offer_id].visible]
-        left_out = [dict(x) for x in result.left_out]
-        total = int(result.total_eligible)
-        shown = [offers[h["offer_id"]] for h in hits]
+        found = match_offers(db.session, engine, dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE,
+                             offset=turn.offset)
+        hits = [{"offer_id": r.offer.id, "score": round(r.score, 4), "reasons": r.reasons} for r in found.results]
+        left_out = found.left_out
+        total = found.total_eligible
+        shown = [r.offer for r in found.results]
         local = [o for o in shown if any(a != NATIONWIDE for a in o.areas)]
         areas = Counter(a for o in local for a in o.areas if a != NATIONWIDE)
         question = dialogue.clarifying_question(
@@ -137,9 +136,8 @@ def latest_results(conv: Conversation) -> tuple[dict | None, list[tuple[dict, Of
     if reply is None:
         return None, []
     hits = (reply.data or {}).get("results") or []
-    offers = load_offers(db.session, [h["offer_id"] for h in hits])
-    return reply.data or {}, [(h, offers[h["offer_id"]]) for h in hits
-                              if h["offer_id"] in offers and offers[h["offer_id"]].visible]
+    offers = visible_offers(db.session, [h["offer_id"] for h in hits])
+    return reply.data or {}, [(h, offers[h["offer_id"]]) for h in hits if h["offer_id"] in offers]
 
 
 def reply_json(conv: Conversation) -> dict[str, Any]:

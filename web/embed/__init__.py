@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from catalog import municipalities
+from catalog.matching import Overrides, match_offers
 from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from catalog.redaction import redact
 
@@ -159,15 +160,9 @@ def search():
 
 
 def _match(text: str, municipality: str | None, ages: list[int]) -> dict:
-    from ..api.common import load_offers
-
-    engine = match_index().fresh(db.session)
     if municipality == NATIONWIDE:
         municipality = ""  # no municipality filter: every offer in the country
-    found = engine.match(text, limit=LIMIT, municipality=municipality, child_ages=ages or None)
-    offers = load_offers(db.session, [hit.offer_id for hit in found.results])
-    hits = [{"offer": offers[hit.offer_id], "reasons": list(hit.reasons)}
-            for hit in found.results if hit.offer_id in offers and offers[hit.offer_id].visible]
-    need = found.need
-    return {"hits": hits, "left_out": [dict(x) for x in found.left_out],
-            "municipality": need.municipality, "ages": list(need.child_ages)}
+    found = match_offers(db.session, match_index().fresh(db.session), text,
+                         overrides=Overrides(municipality=municipality, child_ages=ages or None), limit=LIMIT)
+    return {"hits": [{"offer": r.offer, "reasons": r.reasons} for r in found.results], "left_out": found.left_out,
+            "municipality": found.need.municipality, "ages": list(found.need.child_ages)}

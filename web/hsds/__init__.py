@@ -16,7 +16,7 @@ from werkzeug.routing import BuildError
 
 from catalog import hsds
 from catalog.municipalities import canonical_area
-from catalog.schemas import Bool, DanishSchema, DateOrDateTime, Int, Str, _valid_area
+from catalog.schemas import Bool, DanishSchema, DateOrDateTime, Int, Str, valid_area as _valid_area
 
 from ..extensions import db, limiter
 from ..security import api_error

@@ -1,0 +1,98 @@
+"""The one way a match runs, for every caller (the JSON API, plans, the chat, the embedded search).
+
+    need (text or matcher.Need) --overrides--> MatchEngine.search(need, limit, offset)
+        --> hits (offer ids, scores, reasons) --load, one query--> visible offers in rank order
+
+The engine ranks what its in-memory index holds; the index can be a request behind the database (an offer
+unpublished or its organisation unverified a moment ago). So the offers are loaded after ranking and the ones
+no longer visible are dropped here, once, instead of in each caller. No Flask: the caller hands in its session
+and the engine it keeps up to date.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from matcher import MatchEngine, Need
+
+from .models import Offer
+from .municipalities import NATIONWIDE, canonical_area
+
+T = TypeVar("T")
+
+# (session, offer ids) -> the visible ones among them, by id, in any order
+Loader = Callable[[Session, list[int]], dict[int, T]]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the caller states outright, over what the text says: None keeps the text's reading.
+
+    ``municipality``: a canonical name, or "" for the whole country (see :func:`area_override`)."""
+    municipality: str | None = None
+    child_ages: list[int] | None = None
+    formats: list[str] | None = None
+
+
+@dataclass
+class RankedOffer(Generic[T]):
+    offer: T                     # what the loader gave: an Offer, or its JSON
+    score: float
+    reasons: list[str]           # Danish
+
+
+@dataclass
+class OfferMatch(Generic[T]):
+    need: Need                   # as understood, with the overrides applied
+    results: list[RankedOffer[T]] = field(default_factory=list)
+    left_out: list[dict[str, Any]] = field(default_factory=list)   # [{"count": 4, "reason": "kun for 13–17 år"}]
+    total_eligible: int = 0
+
+
+def area_override(value: str | None) -> str | None:
+    """A caller's municipality field: None (or blank) = read it from the text, "" = the whole country, else the
+    canonical name. Raises catalog.municipalities.UnknownMunicipality (its message suggests a name)."""
+    if value is None or not value.strip():
+        return None
+    name = canonical_area(value)
+    return "" if name == NATIONWIDE else name
+
+
+def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
+    """Offers by id in one query (plus one selectin query per relationship), never one per offer."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(Offer).where(Offer.id.in_(ids))
+                           .options(selectinload(Offer.organisation), selectinload(Offer.area_rows),
+                                    selectinload(Offer.element_rows))).all()
+    return {o.id: o for o in rows}
+
+
+def visible_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
+    """The visible ones (published, organisation verified) among these offers, loaded as in :func:`load_offers`."""
+    return {oid: o for oid, o in load_offers(session, ids).items() if o.visible}
+
+
+def match_offers(session: Session, engine: MatchEngine, need: Need | str, *, overrides: Overrides | None = None,
+                 limit: int = 10, offset: int = 0, load: Loader | None = None) -> OfferMatch:
+    """Rank the catalogue for a need and return the visible offers in rank order with their reasons.
+
+    ``need`` is the (already redacted) text or a Need the caller built (the chat's refined search, a plan
+    goal with its theme). ``load`` turns hit ids into offers and must leave out invisible ones; the default
+    gives ORM Offers (:func:`visible_offers`)."""
+    if isinstance(need, str):
+        need = engine.understand(need)
+    if overrides is not None:
+        need.override(municipality=overrides.municipality, child_ages=overrides.child_ages,
+                      formats=overrides.formats)
+    result = engine.search(need, limit=limit, offset=offset)
+    offers = (load or visible_offers)(session, [hit.offer_id for hit in result.results])
+    ranked = [RankedOffer(offers[hit.offer_id], float(hit.score), list(hit.reasons))
+              for hit in result.results if hit.offer_id in offers]
+    return OfferMatch(need=result.need, results=ranked, left_out=[dict(x) for x in result.left_out],
+                      total_eligible=int(result.total_eligible))
