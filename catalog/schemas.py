@@ -7,14 +7,15 @@ from datetime import date, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from .elements import ELEMENT_KEYS
+from .messages import NOT_AN_OBJECT, NOT_INTEGER, NOT_TEXT, REQUIRED
 from .models import FORMATS, ROLES, SCOPES, STATUSES
 from .municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 
-_BASE_ERRORS = {"required": "Skal udfyldes.", "null": "Skal udfyldes.", "validator_failed": "Ugyldig værdi."}
+_BASE_ERRORS = {"required": REQUIRED, "null": REQUIRED, "validator_failed": "Ugyldig værdi."}
 
 
 class Str(fields.String):
-    default_error_messages = {**_BASE_ERRORS, "invalid": "Skal være tekst.", "invalid_utf8": "Ugyldig tekst."}
+    default_error_messages = {**_BASE_ERRORS, "invalid": NOT_TEXT, "invalid_utf8": "Ugyldig tekst."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         out = super()._deserialize(value, attr, data, **kwargs)
@@ -22,7 +23,7 @@ class Str(fields.String):
 
 
 class Int(fields.Integer):
-    default_error_messages = {**_BASE_ERRORS, "invalid": "Skal være et helt tal.",
+    default_error_messages = {**_BASE_ERRORS, "invalid": NOT_INTEGER,
                               "too_large": "Tallet er for stort."}
 
     def __init__(self, **kw):
@@ -95,7 +96,7 @@ def length(lo: int | None = None, hi: int | None = None):
 
 
 class DanishSchema(Schema):
-    error_messages = {"unknown": "Ukendt felt.", "type": "Ugyldige data: forventede et objekt."}
+    error_messages = {"unknown": "Ukendt felt.", "type": NOT_AN_OBJECT}
 
 
 class ContactSchema(DanishSchema):

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from marshmallow import ValidationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
 from .elements import ELEMENT_KEYS
+from .messages import EMAIL_TAKEN
 from .models import (ROLES, SCOPES, ApiToken, ElementAssessment, Offer, Organisation, User)
 from .municipalities import canonical_area
 from .schemas import OfferSchema, OrganisationSchema, UserSchema, errors_to_paths
@@ -202,20 +205,35 @@ def delete_offer(session: Session, offer: Offer) -> None:
 
 # --- users and passwords ------------------------------------------------------------------------------
 
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+_HASHER = PasswordHasher()  # Argon2id with argon2-cffi's current recommended parameters
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    return _HASHER.hash(password)
 
 
 def check_password(stored: str, password: str) -> bool:
+    """True when the password fits the stored hash (Argon2, or the scrypt format of earlier versions)."""
+    if stored.startswith("scrypt$"):
+        return _check_scrypt(stored, password)
     try:
-        algo, n, r, p, salt, digest = stored.split("$")
-        if algo != "scrypt":
-            return False
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(stored: str) -> bool:
+    """An older format or older Argon2 parameters: hash again at the next successful login."""
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def _check_scrypt(stored: str, password: str) -> bool:
+    """Hashes written before Argon2: "scrypt$n$r$p$salt-hex$digest-hex". Read only, to rehash them at login."""
+    try:
+        _algo, n, r, p, salt, digest = stored.split("$")
         got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
                              dklen=len(digest) // 2)
     except (ValueError, TypeError):
@@ -223,11 +241,15 @@ def check_password(stored: str, password: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+def email_taken(session: Session, email: str) -> bool:
+    return bool(email) and session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
+
+
 def create_user(session: Session, data: dict, *, organisation: Organisation | None = None) -> User:
     clean = _load(UserSchema(), data)
     email = clean["email"].lower()
-    if session.scalar(select(User.id).where(User.email == email)):
-        raise InvalidData({"email": ["Der findes allerede en bruger med denne e-mailadresse."]})
+    if email_taken(session, email):
+        raise InvalidData({"email": [EMAIL_TAKEN]})
     if clean["role"] == "ngo_editor" and organisation is None:
         raise InvalidData({"organisation": ["En redaktør skal høre til en organisation."]})
     user = User(email=email, name=clean.get("name", ""), password_hash=hash_password(clean["password"]),
@@ -245,6 +267,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not user.active or not check_password(user.password_hash, password or ""):
         return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)  # the caller's commit stores it
+        session.flush()
     return user
 
 
@@ -261,8 +286,8 @@ def sign_up_organisation(session: Session, org_data: dict, user_data: dict) -> t
     except InvalidData as exc:
         errors.update({f"user.{k}": v for k, v in exc.errors.items()})
     email = (user_data.get("email") or "").strip().lower()
-    if email and session.scalar(select(User.id).where(User.email == email)):
-        errors.setdefault("user.email", []).append("Der findes allerede en bruger med denne e-mailadresse.")
+    if email_taken(session, email):
+        errors.setdefault("user.email", []).append(EMAIL_TAKEN)
     if errors:
         raise InvalidData(errors)
     org = Organisation(**org_clean, verified=False)

@@ -108,7 +108,7 @@ def test_passwords_are_hashed_and_checked(session):
     user = services.create_user(session, {"email": "Sagsbehandler@Example.org", "password": "korrekt-hest-1",
                                           "role": "caseworker", "home_municipality": "aarhus"})
     session.commit()
-    assert user.password_hash.startswith("scrypt$") and "korrekt" not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$") and "korrekt" not in user.password_hash
     assert user.home_municipality == "Aarhus"
     assert services.authenticate(session, "sagsbehandler@example.org", "korrekt-hest-1") == user
     assert services.authenticate(session, "sagsbehandler@example.org", "forkert") is None

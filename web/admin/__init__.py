@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from catalog import municipalities, services
 from catalog.elements import BY_KEY, LEVELS
+from catalog.messages import EMAIL_TAKEN
 from catalog.models import ROLE_LABELS, ROLES, STATUSES, Offer, Organisation, User
 from catalog.queries import search_offers
 from catalog.services import InvalidData
@@ -109,9 +110,8 @@ def create_user():
             return redirect(url_for("admin.users"))
         db.session.rollback()
     # The service checks for a taken e-mail only once the fields are valid; say it now, not in a second round.
-    email = values["email"].lower()
-    if "email" not in errors and email and db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = ["Der findes allerede en bruger med denne e-mailadresse."]
+    if "email" not in errors and services.email_taken(db.session, values["email"]):
+        errors["email"] = [EMAIL_TAKEN]
     return _users_page(values, errors, 422)
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, fields
+from marshmallow import EXCLUDE, ValidationError, fields, post_load
 
 from catalog import conversations as conv_service
-from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
-from catalog.schemas import DanishSchema, Int, Str, length as _length
+from catalog.matching import area_override
+from catalog.messages import INVALID_DATA
+from catalog.municipalities import UnknownMunicipality
+from catalog.schemas import DanishSchema, Int, Str, errors_to_paths, length as _length
 
 from ..chat import service
 from ..extensions import db, limiter
@@ -35,6 +37,15 @@ class CreateSchema(DanishSchema):
 
     home_municipality = Str(allow_none=True, load_default=None, validate=_length(hi=100),
                             metadata={"description": "Valgfri hjemkommune: bruges, når teksten ikke nævner en."})
+
+    @post_load
+    def _canonical_home(self, data, **kwargs):
+        """A blank or nationwide home is no home; an unknown name is an error that suggests the nearest."""
+        try:
+            home = area_override(data.get("home_municipality"))
+        except UnknownMunicipality as exc:
+            raise ValidationError({"home_municipality": [str(exc)]}) from exc
+        return {**data, "home_municipality": home or None}
 
 
 class MessageSchema(DanishSchema):
@@ -98,22 +109,9 @@ def _not_found():
 @blp.alt_response(403, schema=ApiErrorSchema, description="Tokenet har ikke scope `conversations`.")
 @blp.alt_response(422, schema=ApiErrorSchema, description="Ugyldige data; `errors` angiver feltstier.")
 @token_required("conversations")
-def create():
-    payload = request.get_json(silent=True) if request.data else {}
-    if payload is None or not isinstance(payload, dict):
-        return error_response(422, "Data kunne ikke valideres.", {"_schema": ["Ugyldige data: forventede et objekt."]})
-    home = payload.get("home_municipality")
-    if home is not None and not isinstance(home, str):
-        return error_response(422, "Data kunne ikke valideres.", {"home_municipality": ["Skal være tekst."]})
-    if home and home.strip():
-        try:
-            home = canonical_area(home)
-        except UnknownMunicipality as exc:
-            return error_response(422, "Data kunne ikke valideres.", {"home_municipality": [str(exc)]})
-        if home == NATIONWIDE:
-            home = None
-    else:
-        home = None
+@blp.arguments(CreateSchema, required=False)
+def create(args: dict):
+    home = args.get("home_municipality")
     conv = service.start(token_id=current_token().id, home=home)
     db.session.commit()
     return jsonify({"id": conv.id, "expires_at": conv.expires_at.isoformat()}), 201
@@ -186,7 +184,7 @@ def shortlist_add(args: dict, conversation_id: str):
                                       reasons=service.reasons_for(conv, offer_id))
     except conv_service.ShortlistError as exc:
         db.session.rollback()
-        return error_response(422, "Data kunne ikke valideres.", exc.errors)
+        return error_response(422, INVALID_DATA, exc.errors)
     db.session.commit()
     return jsonify({"shortlist": service.shortlist_json(conv)}), 201
 
@@ -202,13 +200,12 @@ def shortlist_remove(conversation_id: str):
     if conv is None:
         return _not_found()
     payload = request.get_json(silent=True) if request.data else None
-    raw = (payload or {}).get("offer_id") if isinstance(payload, dict) else None
-    if raw is None:
-        raw = request.args.get("offer_id")
+    if not isinstance(payload, dict) or payload.get("offer_id") is None:
+        payload = {"offer_id": request.args.get("offer_id")}
     try:
-        offer_id = int(raw)
-    except (TypeError, ValueError):
-        return error_response(422, "Data kunne ikke valideres.", {"offer_id": ["Skal være et helt tal."]})
+        offer_id = ShortlistDeleteSchema().load(payload)["offer_id"]
+    except ValidationError as exc:
+        return error_response(422, INVALID_DATA, errors_to_paths(exc.messages))
     if not conv_service.remove_from_shortlist(db.session, conv, offer_id):
         return error_response(404, "Tilbuddet er ikke på listen.")
     db.session.commit()

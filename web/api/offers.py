@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from catalog import queries, services
 from catalog.exchange import UUID_PREFIX
+from catalog.messages import BODY_NOT_JSON_OBJECT, NOT_INTEGER
 from catalog.models import Offer, Organisation
 
 from ..extensions import db
+from ..http import error_response, invalid
 from ..security import current_token, token_can_edit_offer, token_required
-from .common import error_response, offer_json, preload_organisations, register_error_handlers
+from .common import offer_json, preload_organisations, register_error_handlers
 from .schemas import ApiErrorSchema, OfferListQuerySchema, OfferOutSchema, OfferPageSchema, OfferWriteSchema
 
 blp = Blueprint("api_offers", __name__, url_prefix="/api/v1/offers",
@@ -66,8 +68,7 @@ def _json_body() -> dict | None:
 
 
 def _body_error():
-    return error_response(422, "Data kunne ikke valideres.",
-                          {"_schema": ["Forespørgslens indhold skal være et JSON-objekt."]})
+    return invalid({"_schema": [BODY_NOT_JSON_OBJECT]})
 
 
 def _clean_write_body(data: dict, *, keep_organisation: bool) -> dict:
@@ -123,8 +124,7 @@ def list_offers(**args):
             text=args.get("q"), page=args.get("page", 1), per_page=args.get("per_page", 20))
     except services.InvalidData as exc:
         rename = {"formats": "format", "text": "q"}
-        return error_response(422, "Data kunne ikke valideres.",
-                              {rename.get(k, k): v for k, v in exc.errors.items()})
+        return invalid({rename.get(k, k): v for k, v in exc.errors.items()})
     preload_organisations(db.session, page.items)
     meta = {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
     response = jsonify({"items": [offer_json(o) for o in page.items], **meta})
@@ -150,12 +150,10 @@ def create_offer():
     if token.role == "admin":
         ref = data.get("organisation")
         if ref in (None, ""):
-            return error_response(422, "Data kunne ikke valideres.",
-                                  {"organisation": ["Angiv organisationens id eller external_id."]})
+            return invalid({"organisation": ["Angiv organisationens id eller external_id."]})
         org = services.find_organisation(db.session, str(ref)) if isinstance(ref, str) else None
         if org is None:
-            return error_response(422, "Data kunne ikke valideres.",
-                                  {"organisation": ["Ukendt organisation."]})
+            return invalid({"organisation": ["Ukendt organisation."]})
     else:
         org = db.session.get(Organisation, token.organisation_id)
         if org is None:
@@ -166,7 +164,7 @@ def create_offer():
         db.session.commit()
     except services.InvalidData as exc:
         db.session.rollback()
-        return error_response(422, "Data kunne ikke valideres.", exc.errors)
+        return invalid(exc.errors)
     return _offer_response(offer, 201)
 
 
@@ -217,7 +215,7 @@ def _expected_version(data: dict):
             return int(m.group(1)), None
         return None, {"version": ["Skal udfyldes: angiv den version, ændringen bygger på (eller If-Match)."]}
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        return None, {"version": ["Skal være et helt tal."]}
+        return None, {"version": [NOT_INTEGER]}
     return int(value), None
 
 
@@ -233,7 +231,7 @@ def _update(offer_id: int, *, partial: bool):
         return _body_error()
     expected, err = _expected_version(data)
     if err:
-        return error_response(422, "Data kunne ikke valideres.", err)
+        return invalid(err)
     data = _clean_write_body(data, keep_organisation=False)
     data.pop("version", None)
     try:
@@ -244,7 +242,7 @@ def _update(offer_id: int, *, partial: bool):
         return error_response(409, str(exc), current_version=exc.current_version)
     except services.InvalidData as exc:
         db.session.rollback()
-        return error_response(422, "Data kunne ikke valideres.", exc.errors)
+        return invalid(exc.errors)
     return _offer_response(offer)
 
 

@@ -39,6 +39,7 @@ def login():
             if user is None:
                 errors["password"] = "Forkert e-mailadresse eller adgangskode."
             else:
+                db.session.commit()  # a password hash in an older format was just replaced
                 login_user(user)
                 flash("Du er logget ind.", "success")
                 return redirect(_safe_next(request.args.get("next")) or _home_for(user))

@@ -13,10 +13,12 @@ from flask_login import current_user
 
 from catalog import conversations as conv_service
 from catalog.db import utcnow
+from catalog.messages import INVALID_DATA
 from catalog.redaction import redact
 from matcher import dialogue
 
 from ..extensions import db
+from ..http import error_response
 from ..security import roles_required
 from . import service
 
@@ -74,7 +76,7 @@ def _fragment(conv) -> dict:
 
 
 def _json_error(message: str, status: int = 422):
-    return jsonify({"code": status, "message": "Data kunne ikke valideres.", "errors": {"text": [message]}}), status
+    return error_response(status, INVALID_DATA, {"text": [message]})
 
 
 def _text_from_request() -> str:
