@@ -7,6 +7,7 @@ import in well under a minute.
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from .db import utcnow
 from .elements import ELEMENT_KEYS, count_present
 from .models import CatalogState, ElementAssessment, Offer, OfferArea, OfferFormat, Organisation
 from .schemas import DateOrDateTime, OfferSchema, OrganisationSchema, errors_to_paths
-from .services import ServiceError, _apply
+from .services import ServiceError, apply_fields
 
 UUID_PREFIX = "civilmatch:"
 CHUNK = 2000
@@ -269,7 +270,7 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
             if clean["external_id"].startswith(UUID_PREFIX):
                 clean.pop("external_id")
             offer.organisation = org
-            _apply(offer, clean)
+            apply_fields(offer, clean)
             report.offers_updated += 1
         done += 1
         if progress and done % 500 == 0:
@@ -283,7 +284,6 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
         version = _bump_version(session)
         conn = session.connection()
         now = utcnow()
-        import uuid as uuidlib
         for chunk in _chunks(new):
             rows = []
             for c in chunk:

@@ -250,8 +250,3 @@ def search(session: Session, filters: OfferFilters) -> Page[Offer]:
         items = list(session.scalars(stmt))
     return Page(items=items, total=total, page=filters.page, per_page=filters.per_page)
 
-
-def visible_offer(session: Session, offer_id: int) -> Offer | None:
-    """The offer if it is published and its organisation verified, else None."""
-    offer = session.get(Offer, offer_id)
-    return offer if offer is not None and offer.visible else None

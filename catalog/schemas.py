@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
@@ -80,7 +80,6 @@ class DateOrDateTime(fields.Field):
         except ValueError as exc:
             raise self.make_error("invalid") from exc
         if dt.tzinfo is not None:
-            from datetime import UTC
             dt = dt.astimezone(UTC).replace(tzinfo=None)
         return dt
 
@@ -212,28 +211,12 @@ class OrganisationSchema(DanishSchema):
         return data
 
 
-class CatalogueSchema(DanishSchema):
-    """Top level of the exchange file. Items are validated one by one (see exchange.py) to name each error."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    organisations = List(fields.Raw(), load_default=list)
-    offers = List(fields.Raw(), required=True)
-
-
 class UserSchema(DanishSchema):
     email = Email(required=True)
     name = Str(load_default="", validate=length(hi=200))
     password = Str(required=True, load_only=True, validate=length(10, 200))
     role = Str(required=True, validate=validate.OneOf(ROLES, error="Ukendt rolle."))
     home_municipality = Str(allow_none=True, load_default=None, validate=valid_area)
-
-
-class TokenRequestSchema(DanishSchema):
-    name = Str(required=True, validate=length(1, 200))
-    role = Str(required=True, validate=validate.OneOf(ROLES, error="Ukendt rolle."))
-    scopes = List(Str(validate=validate.OneOf(SCOPES, error="Ukendt scope.")), load_default=None)
 
 
 def errors_to_paths(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:

@@ -81,7 +81,7 @@ def validate_offer(data: dict, *, partial: bool = False) -> dict:
     return _load(OfferSchema(), data, partial=partial)
 
 
-def _apply(offer: Offer, clean: dict) -> None:
+def apply_fields(offer: Offer, clean: dict) -> None:
     simple = ("external_id", "title", "description", "target_group", "age_min", "age_max", "audience",
               "cost", "schedule", "tags", "languages", "assured_at")
     for key in simple:
@@ -109,7 +109,7 @@ def create_offer(session: Session, organisation: Organisation, data: dict, *, st
         raise InvalidData({"external_id": ["Der findes allerede et tilbud med dette id."]})
     offer = Offer(organisation=organisation, title=clean["title"])
     session.add(offer)
-    _apply(offer, clean)
+    apply_fields(offer, clean)
     if offer.status == "published" and offer.assured_at is None:
         offer.assured_at = utcnow()  # publishing is the organisation saying the offer is correct now
     if "elements" not in clean:
@@ -128,7 +128,7 @@ def update_offer(session: Session, offer: Offer, data: dict, *, expected_version
     if clean.get("external_id") and clean["external_id"] != offer.external_id and session.scalar(
             select(Offer.id).where(Offer.external_id == clean["external_id"])):
         raise InvalidData({"external_id": ["Der findes allerede et tilbud med dette id."]})
-    _apply(offer, clean)
+    apply_fields(offer, clean)
     flush_versioned(session, offer)
     return offer
 

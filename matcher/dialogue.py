@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import ConceptHit, Need
+from .understand import understand
 
 STATE_VERSION = 1
 PAGE_SIZE = 5
@@ -247,7 +248,6 @@ def _terms_of(understand: Understand, text: str) -> dict[str, float]:
 
 
 def _default_understand() -> Understand:
-    from .understand import understand
     return understand
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from .analysis import default_analyzer
 from .text import STOP_WORDS, normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -165,7 +166,6 @@ class Gazetteer:
         """A (normalised, one-word) place name that is also an ordinary word."""
         if word in COMMON_WORDS or word in STOP_WORDS:
             return True
-        from .analysis import default_analyzer  # thesaurus words (lazy: avoids an import cycle)
         return word in default_analyzer().surface_vocab
 
     def fuzzy(self, word: str) -> Place | None:

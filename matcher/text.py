@@ -32,7 +32,7 @@ STOP_WORDS = frozenset(
 
 NEGATIONS = frozenset({"ikke", "ingen", "intet", "uden", "aldrig", "hverken"})
 
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Conjunctions that open a new clause (a negation's scope ends before them).
 CLAUSE_WORDS = frozenset({"men", "fordi", "selvom", "mens", "når", "hvis", "eftersom", "skønt", "så"})
@@ -68,11 +68,11 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Words of the normalised text (hyphens and punctuation split words)."""
     norm = normalize(text)
-    return [Token(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(norm)]
+    return [Token(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(norm)]
 
 
 def words(text: str) -> list[str]:
-    return _WORD_RE.findall(normalize(text))
+    return WORD_RE.findall(normalize(text))
 
 
 @lru_cache(maxsize=200_000)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
 from .models import ConceptHit, Need
 from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
-from .text import NEGATIONS, STOP_WORDS, _WORD_RE, clause_starts
+from .text import NEGATIONS, STOP_WORDS, WORD_RE as _WORD_RE, clause_starts
 
 _AMOUNT_WORDS = frozenset({"kr", "kroner", "krone", "dkk", "euro", "om", "mdr", "md", "mnd", "måned", "måneden",
                            "år", "om", "timer", "km", "gange", "personer", "familier", "børn"})

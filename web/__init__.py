@@ -8,10 +8,13 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from catalog import elements
 from catalog.db import upgrade
 from catalog.messages import BAD_REQUEST, INVALID_DATA
+from catalog.models import ROLE_LABELS, STATUS_LABELS, User
 from catalog.redaction import RedactingFilter
 
+from . import admin, api, auth, chat, embed, hsds, ngo, offers
 from . import config as config_module
 from .extensions import api as openapi
 from .extensions import csrf, db, limiter, login_manager
@@ -90,8 +93,6 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        from catalog.models import User
-
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
@@ -107,12 +108,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, auth, chat, embed, hsds, ngo, offers
-    import web.api as api_pkg
-
     for module in (auth, offers, ngo, admin, chat, embed):
         app.register_blueprint(module.bp)
-    for module in (api_pkg, hsds):
+    for module in (api, hsds):
         for bp in module.blueprints():
             csrf.exempt(bp)
             openapi.register_blueprint(bp)
@@ -154,9 +152,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from catalog import elements
-    from catalog.models import ROLE_LABELS, STATUS_LABELS
-
     @app.context_processor
     def _inject():
         return {"ELEMENTS": elements.ELEMENTS, "LEVELS": elements.LEVELS, "band": elements.band,

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from sqlalchemy import select
+from werkzeug.serving import run_simple
 from flask.cli import FlaskGroup
 
 from catalog import demo
 from catalog.db import utcnow
 from catalog.exchange import ImportFailed, export_catalogue, import_catalogue, read_file
-from catalog.models import ROLES, SCOPES
+from catalog.conversations import purge_expired
+from catalog.models import ROLES, SCOPES, User
 from catalog.services import InvalidData, create_token, create_user, find_organisation, revoke_token
 
 from . import create_app
@@ -162,15 +165,10 @@ def serve(host: str, port: int, no_demo: bool):
         demo.load_demo(db.session, passwords)
         db.session.commit()
         click.echo("Demokataloget er indlæst.")
-    from catalog.models import User
-    from sqlalchemy import select
-
     existing = {u.email: u.role for u in db.session.scalars(select(User).where(User.email.in_(list(passwords))))}
     if existing:
         _print_logins([(existing[e], e, p) for e, p in passwords.items() if e in existing])
     click.echo(f"civilmatch kører på http://{host}:{port}/  (stop med Ctrl+C)")
-    from werkzeug.serving import run_simple
-
     app = current_app._get_current_object()
     db.session.close()
     # Flask's app.run() refuses to start inside a CLI command; werkzeug's server is what it would run.
@@ -180,8 +178,6 @@ def serve(host: str, port: int, no_demo: bool):
 @main.command("purge")
 def purge_cmd():
     """Delete conversations past their retention period."""
-    from catalog.conversations import purge_expired
-
     n = purge_expired(db.session, utcnow())
     db.session.commit()
     click.echo(f"{n} udløbne samtaler slettet.")

@@ -1,7 +1,7 @@
 """Extension objects, created unbound and attached in create_app (cookiecutter-flask style)."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -35,15 +35,11 @@ class Database:
 
     @property
     def session(self) -> Session:
-        from flask import current_app
-
         if "_db_session" not in g:
             g._db_session = current_app.extensions["civilmatch.sessionmaker"]()
         return g._db_session
 
     def engine(self, app: Flask | None = None):
-        from flask import current_app
-
         return (app or current_app).extensions["civilmatch.engine"]
 
 

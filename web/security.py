@@ -11,7 +11,7 @@ from catalog.db import utcnow
 from catalog.models import Offer, Organisation
 from catalog.services import find_token, touch_token
 
-from .extensions import db
+from .extensions import db, login_manager
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -21,8 +21,6 @@ def roles_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from .extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:

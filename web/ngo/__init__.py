@@ -20,7 +20,6 @@ bp = Blueprint("ngo", __name__, url_prefix="/ngo")
 
 EDITORS = ("ngo_editor", "admin")
 ASSURANCE_MAX_AGE = timedelta(days=182)  # "older than 6 months" gets a warning badge
-PASSWORD_MIN = 10
 
 
 @bp.app_template_global("assurance_stale")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from catalog.elements import ELEMENT_KEYS
+from catalog.elements import BY_KEY, ELEMENT_KEYS
 from catalog.models import Offer, Organisation
 from catalog.municipalities import NATIONWIDE
 
@@ -171,8 +171,6 @@ LABELS = {
 
 def changed_fields(saved: dict, typed: dict) -> list[str]:
     """Danish labels of the fields where the saved offer differs from what the user typed (for conflicts)."""
-    from catalog.elements import BY_KEY
-
     def norm(v):
         return sorted(v) if isinstance(v, list) else (str(v).strip() if v is not None else "")
 
@@ -195,8 +193,6 @@ SIGNUP_LABELS = {
 
 
 def _offer_label(field: str) -> str:
-    from catalog.elements import BY_KEY
-
     if field.startswith("el-"):
         key, _, sub = field[3:].rpartition("-")
         name = BY_KEY[key].name if key in BY_KEY else key
