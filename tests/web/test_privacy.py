@@ -127,7 +127,7 @@ def test_api_stores_and_logs_no_personal_data(app, client, factory, setup, logs)
 
 
 def test_an_unexpected_error_logs_and_shows_no_personal_data(app, client, login, setup, logs, monkeypatch):
-    from web.chat import service
+    from web import conversation as service
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom while handling {MESSAGE}")

@@ -16,7 +16,7 @@ from catalog.messages import INVALID_DATA
 from catalog.municipalities import UnknownMunicipality
 from catalog.schemas import DanishSchema, Int, Str, errors_to_paths, length as _length
 
-from ..chat import service
+from .. import conversation as service
 from ..extensions import db, limiter
 from ..security import current_token, token_required
 from .common import error_response, register_error_handlers

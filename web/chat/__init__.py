@@ -20,7 +20,7 @@ from matcher import dialogue
 from ..extensions import db
 from ..http import error_response
 from ..security import roles_required
-from . import service
+from .. import conversation as service
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 

@@ -17,8 +17,8 @@ from catalog.municipalities import NATIONWIDE
 from catalog.redaction import redact
 from matcher import dialogue
 
-from ..extensions import db
-from ..matching import match_index
+from .extensions import db
+from .matching import match_index
 
 MAX_MESSAGE = 4000
 EMPTY_MESSAGE = "Skriv en besked."
