@@ -22,7 +22,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,7 +123,7 @@ def bench_engine(base: list[dict[str, Any]], n: int) -> dict[str, float]:
     engine = MatchEngine()
     engine.rebuild(recs)
     build = time.perf_counter() - t0
-    res = measure(n, lambda q: engine.match(q, limit=10))
+    res = measure(n, lambda q, match=engine.match: match(q, limit=10))
     res["build_s"] = build
     res["rss_mb"] = rss_mb()
     del engine, recs

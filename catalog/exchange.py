@@ -229,7 +229,7 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
     file_orgs = {o["external_id"]: o for o in orgs}
     existing_orgs = _find_by_ref(session, Organisation,
                                  list(set(file_orgs) | {o["organisation"] for o in offers if o.get("organisation")}))
-    for i, clean in enumerate(offers):
+    for clean in offers:
         ref = clean.get("organisation")
         if ref and ref not in file_orgs and ref not in existing_orgs:
             problems.append(ImportProblem(f"tilbud {clean['external_id']}", "organisation",

@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from .elements import ELEMENT_KEYS
 from .messages import NOT_AN_OBJECT, NOT_INTEGER, NOT_TEXT, REQUIRED
-from .models import FORMATS, ROLES, SCOPES, STATUSES
+from .models import FORMATS, ROLES, STATUSES
 from .municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 
 _BASE_ERRORS = {"required": REQUIRED, "null": REQUIRED, "validator_failed": "Ugyldig værdi."}

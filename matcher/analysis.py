@@ -89,7 +89,6 @@ class ConceptTagger:
         not reach across a clause boundary. ``negated`` (optional): receives the
         token spans (start, end) of the dropped, negated hits."""
         hits: list[CHit] = []
-        n = len(toks)
         single = self.single
         phrases = self.phrases
         neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")

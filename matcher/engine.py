@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import heapq
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need

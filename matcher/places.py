@@ -161,7 +161,7 @@ class Gazetteer:
                 return self.by_postcode.get(rep)
         return None
 
-    @lru_cache(maxsize=4096)
+    @lru_cache(maxsize=4096)  # noqa: B019 (one gazetteer per process, kept for its lifetime anyway)
     def is_common_word(self, word: str) -> bool:
         """A (normalised, one-word) place name that is also an ordinary word."""
         if word in COMMON_WORDS or word in STOP_WORDS:

@@ -42,8 +42,9 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from array import array
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from collections.abc import Iterable
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -94,8 +95,8 @@ def is_free(cost: Any) -> bool:
 def _freshness(assured_at: Any) -> float:
     if not isinstance(assured_at, datetime):
         return 0.0
-    now = datetime.now(timezone.utc)
-    a = assured_at if assured_at.tzinfo else assured_at.replace(tzinfo=timezone.utc)
+    now = datetime.now(UTC)
+    a = assured_at if assured_at.tzinfo else assured_at.replace(tzinfo=UTC)
     days = (now - a).total_seconds() / 86400
     return max(0.0, min(1.0, 1 - days / 730))
 

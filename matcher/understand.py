@@ -16,7 +16,7 @@ from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, 
 from .text import NEGATIONS, STOP_WORDS, WORD_RE as _WORD_RE, clause_starts
 
 _AMOUNT_WORDS = frozenset({"kr", "kroner", "krone", "dkk", "euro", "om", "mdr", "md", "mnd", "måned", "måneden",
-                           "år", "om", "timer", "km", "gange", "personer", "familier", "børn"})
+                           "år", "timer", "km", "gange", "personer", "familier", "børn"})
 _YEAR_BEFORE = frozenset({"siden", "år", "året", "i", "fra", "til", "efter", "før", "inden", "sommer", "sommeren",
                           "foråret", "efteråret", "vinteren", "januar", "februar", "marts", "april", "maj", "juni",
                           "juli", "august", "september", "oktober", "november", "december"})
@@ -246,7 +246,7 @@ class NeedParser:
                 i += 1
         if not found:
             # misspellings: capitalised words, or words next to a cue
-            for i, (s, a, b, cap) in enumerate(toks):
+            for i, (s, a, _b, cap) in enumerate(toks):
                 if len(s) < 5 or s in STOP_WORDS or not s.isalpha():
                     continue
                 prev = surf[i - 1] if i > 0 else ""
@@ -467,7 +467,6 @@ class NeedParser:
         wanted: list[str] = []
         excluded: list[str] = []
         fmt_idx: set[int] = set()
-        n = len(surf)
 
         def negated(i: int) -> bool:
             j = i - 1
@@ -494,7 +493,7 @@ class NeedParser:
                 if tuple(surf[i:i + L]) == words:
                     hits.append((i, i + L, fmt))
         for a, b, f in hits:
-            if s_ := FORMAT_WORDS.get(surf[a]):
+            if FORMAT_WORDS.get(surf[a]):
                 fmt_idx.update(range(a, b))
             if negated(a):
                 if f not in excluded:

@@ -168,14 +168,14 @@ def test_offer_json_has_exchange_fields_ids_organisation_and_profile(client, wor
     ({"title": None}, "title", "Skal udfyldes."),
 ])
 def test_create_with_bad_data_is_422_with_field_path(app, client, world, change, path, fragment):
-    before = client.get("/api/v1/offers?status=all&organisation_id=%d" % world["org_a"],
+    before = client.get(f"/api/v1/offers?status=all&organisation_id={world['org_a']}",
                         headers=headers(world, "ngo_own")).get_json()["total"]
     r = client.post("/api/v1/offers", json={**OFFER_DATA, **change}, headers=headers(world, "ngo_own"))
     assert r.status_code == 422
     body = r.get_json()
     assert body["code"] == 422
     assert any(fragment in m for m in body["errors"][path]), body
-    after = client.get("/api/v1/offers?status=all&organisation_id=%d" % world["org_a"],
+    after = client.get(f"/api/v1/offers?status=all&organisation_id={world['org_a']}",
                        headers=headers(world, "ngo_own")).get_json()["total"]
     assert after == before
 

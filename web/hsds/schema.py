@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -67,7 +67,7 @@ def _validator(schema: dict) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry(), format_checker=_format_checker())
 
 
-@lru_cache(maxsize=None)
+@cache
 def object_validator(name: str) -> Draft202012Validator:
     """Validator for one HSDS object, e.g. "service", "organization", "taxonomy_term",
     "compiled/service_list" (one item of GET /services)."""

@@ -1,7 +1,7 @@
 """initial catalogue schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 02:02:31.247666
 """
 from alembic import op
