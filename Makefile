@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test install eval bench clean
+.PHONY: run test lint install eval bench clean
 
 $(BIN)/civilmatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 test: install
 	@[ -d node_modules/axe-core ] || ! command -v npm >/dev/null || npm install --no-audit --no-fund --silent
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Lint (ruff) and type check (mypy), with the settings in pyproject.toml; CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check catalog matcher web tests benchmarks
+	$(BIN)/mypy catalog matcher web
 
 ## Matching quality on the dev evaluation set.
 eval: install

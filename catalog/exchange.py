@@ -303,9 +303,11 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
                     "assured_at": c.get("assured_at"), "created_at": now, "updated_at": now, "version": 1,
                     "change_seq": version, "elements_count": count_present(levels),
                 })
-            ids = conn.execute(insert(Offer.__table__).returning(Offer.__table__.c.id, sort_by_parameter_order=True),
+            ids = conn.execute(insert(Offer).returning(Offer.id, sort_by_parameter_order=True),
                                rows).scalars().all()
-            areas, formats, elements_rows = [], [], []
+            areas: list[dict] = []
+            formats: list[dict] = []
+            elements_rows: list[dict] = []
             for offer_id, c in zip(ids, chunk, strict=True):
                 areas.extend({"offer_id": offer_id, "municipality": a, "position": i}
                              for i, a in enumerate(c["areas"]))
@@ -314,11 +316,11 @@ def import_catalogue(session: Session, data, *, progress: Callable[[int], None] 
                     elements_rows.append({"offer_id": offer_id, "element_key": key, "level": item["level"],
                                           "evidence": item.get("evidence", "")})
             if areas:
-                conn.execute(insert(OfferArea.__table__), areas)
+                conn.execute(insert(OfferArea), areas)
             if formats:
-                conn.execute(insert(OfferFormat.__table__), formats)
+                conn.execute(insert(OfferFormat), formats)
             if elements_rows:
-                conn.execute(insert(ElementAssessment.__table__), elements_rows)
+                conn.execute(insert(ElementAssessment), elements_rows)
             report.offers_created += len(chunk)
             if progress:
                 progress(len(chunk))

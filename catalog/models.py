@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event,
-                        select, update)
+                        delete, insert, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -302,15 +302,15 @@ def track_changes(session: Session, _ctx, _instances) -> None:
                            .values(version=CatalogState.version + 1)
                            .returning(CatalogState.version)).scalar()
     if version is None:  # a database created without the migration's seed row
-        conn.execute(CatalogState.__table__.insert().values(id=1, version=1))
+        conn.execute(insert(CatalogState).values(id=1, version=1))
         version = 1
     org_ids, offer_ids = set(), set()
     for obj in touched:
         if isinstance(obj, Offer):
             if obj in session.deleted:
                 if obj.id is not None:
-                    conn.execute(RemovedOffer.__table__.delete().where(RemovedOffer.offer_id == obj.id))
-                    conn.execute(RemovedOffer.__table__.insert().values(offer_id=obj.id, change_seq=version))
+                    conn.execute(delete(RemovedOffer).where(RemovedOffer.offer_id == obj.id))
+                    conn.execute(insert(RemovedOffer).values(offer_id=obj.id, change_seq=version))
             else:
                 obj.change_seq = version
         elif isinstance(obj, Organisation):
@@ -318,8 +318,8 @@ def track_changes(session: Session, _ctx, _instances) -> None:
                 org_ids.add(obj.id)
             elif obj.id is not None:
                 for offer_id in conn.execute(select(Offer.id).where(Offer.organisation_id == obj.id)).scalars():
-                    conn.execute(RemovedOffer.__table__.delete().where(RemovedOffer.offer_id == offer_id))
-                    conn.execute(RemovedOffer.__table__.insert().values(offer_id=offer_id, change_seq=version))
+                    conn.execute(delete(RemovedOffer).where(RemovedOffer.offer_id == offer_id))
+                    conn.execute(insert(RemovedOffer).values(offer_id=offer_id, change_seq=version))
         elif obj.offer_id is not None:
             offer_ids.add(obj.offer_id)
     if org_ids:

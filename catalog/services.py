@@ -189,6 +189,7 @@ def review_element(session: Session, offer: Offer, key: str, level: int | None, 
     if row is None:
         set_elements(offer, {})
         row = offer.element(key)
+        assert row is not None  # set_elements made a row for every element
     row.reviewed_level = level
     row.review_note = note or None
     row.reviewed_by_id = reviewer.id
@@ -288,7 +289,7 @@ def sign_up_organisation(session: Session, org_data: dict, user_data: dict) -> t
     email = (user_data.get("email") or "").strip().lower()
     if email_taken(session, email):
         errors.setdefault("user.email", []).append(EMAIL_TAKEN)
-    if errors:
+    if errors or org_clean is None:
         raise InvalidData(errors)
     org = Organisation(**org_clean, verified=False)
     session.add(org)
@@ -359,8 +360,7 @@ def find_token(session: Session, plain: str) -> TokenInfo | None:
 
 
 def touch_token(session: Session, token_id: int, when: datetime) -> None:
-    session.connection().execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
-                                 .values(last_used_at=when))
+    session.connection().execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when))
 
 
 def revoke_token(session: Session, token_id_or_prefix: str) -> ApiToken | None:

@@ -480,7 +480,7 @@ def _drop(st: dict[str, Any], target: str, understand: Understand) -> list[str]:
     # the area
     if st["municipality"] and (_MUNI_WORDS.search(target) or need.municipality == st["municipality"]
                                or target == st["municipality"].casefold()):
-        changes.append(_remove_municipality(st))
+        changes.append(_remove_municipality(st))  # type: ignore[arg-type]  # the area is set: a message
     # ages
     ages = [a for a in need.child_ages if a in st["child_ages"]]
     if ages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from typing import NoReturn
 from pathlib import Path
 
 import click
@@ -28,7 +29,7 @@ def main():
     """civilmatch: civilsamfundstilbud til udsatte familier."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 
@@ -169,7 +170,7 @@ def serve(host: str, port: int, no_demo: bool):
     if existing:
         _print_logins([(existing[e], e, p) for e, p in passwords.items() if e in existing])
     click.echo(f"civilmatch kører på http://{host}:{port}/  (stop med Ctrl+C)")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     db.session.close()
     # Flask's app.run() refuses to start inside a CLI command; werkzeug's server is what it would run.
     run_simple(host, port, app, threaded=True, use_reloader=False)

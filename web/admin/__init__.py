@@ -187,5 +187,5 @@ def save_review(offer_id: int):
             return redirect(url_for("admin.review", offer_id=offer.id) + f"#e-{key}")
     if "note" in errors and level is not None:
         errors["note"] = ["Skriv en begrundelse, når du ændrer organisationens niveau."]
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.get(Offer, offer_id) or abort(404)
     return _review_page(offer, values, errors, 422)

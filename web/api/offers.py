@@ -25,7 +25,7 @@ blp = Blueprint("api_offers", __name__, url_prefix="/api/v1/offers",
 register_error_handlers(blp)
 
 WRITE_ROLES = ("ngo_editor", "admin")
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 READ_NOTE = "Kræver et gyldigt token (alle roller)."
 WRITE_NOTE = ("Kræver scope `offers:write` og rollen ngo_editor (kun egen organisations tilbud) eller admin.")
 
