@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, g, jsonify, request
+from flask import abort, g, request
 from flask_login import current_user
 
 from catalog.db import utcnow
@@ -12,6 +12,7 @@ from catalog.models import Offer, Organisation
 from catalog.services import find_token, touch_token
 
 from .extensions import db, login_manager
+from .http import error_response
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -46,12 +47,8 @@ def can_edit_organisation(user, org: Organisation) -> bool:
 
 
 def api_error(status: int, message: str, errors: dict | None = None):
-    body = {"code": status, "status": {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(status, ""),
-            "message": message}
-    if errors:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
+    """The JSON error answer (web.http.error_response); a 401 also names the scheme to authenticate with."""
+    response = error_response(status, message, errors)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="civilmatch"'
     return response
