@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matcher import MatchEngine, Need
 
-from .models import Offer
+from .models import Offer, Organisation
 from .municipalities import NATIONWIDE, canonical_area
 
 T = TypeVar("T")
@@ -76,6 +76,16 @@ def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
 def visible_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
     """The visible ones (published, organisation verified) among these offers, loaded as in :func:`load_offers`."""
     return {oid: o for oid, o in load_offers(session, ids).items() if o.visible}
+
+
+def visible_ids(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    """A loader for callers that page the offers themselves: the visible ids among these, in one query."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(Offer.id).join(Offer.organisation)
+                           .where(Offer.id.in_(ids), Offer.status == "published", Organisation.verified.is_(True)))
+    return {oid: oid for oid in rows}
 
 
 def match_offers(session: Session, engine: MatchEngine, need: Need | str, *, overrides: Overrides | None = None,

@@ -88,3 +88,14 @@ def test_area_override_reads_a_municipality_field():
     assert area_override("aarhus") == "Aarhus"
     with pytest.raises(UnknownMunicipality):
         area_override("Atlantis")
+
+
+def test_visible_ids_leaves_out_drafts_and_unverified_organisations(session, catalogue):
+    from catalog.matching import visible_ids
+
+    other = services.create_organisation(session, {"name": "Ny forening"}, verified=False)
+    unverified = services.create_offer(session, other, {**OFFER_DATA, "title": "Ukendt"}, status="published").id
+    own = session.get(services.Organisation, catalogue["org"])
+    draft = services.create_offer(session, own, {**OFFER_DATA, "title": "Kladde"}, status="draft").id
+    session.commit()
+    assert visible_ids(session, [catalogue["vejle"], unverified, draft, 99999]) == {catalogue["vejle"]: catalogue["vejle"]}

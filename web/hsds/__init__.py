@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, validate
 from werkzeug.routing import BuildError
 
 from catalog import hsds
+from catalog.matching import Overrides, match_offers, visible_ids
 from catalog.municipalities import canonical_area
 from catalog.schemas import Bool, DanishSchema, DateOrDateTime, Int, Str, valid_area as _valid_area
 
@@ -177,13 +178,11 @@ class ServiceSearch(MethodView):
         """Søg services med filtre i brødteksten (HSDS 3.1-udkastets POST-søgning)"""
         ids = None
         if body.get("text"):
-            try:
-                engine = current_app.extensions["civilmatch.match_index"].fresh(db.session)
-            except ImportError:
-                return api_error(503, "Matchningen er ikke tilgængelig lige nu.")
+            engine = current_app.extensions["civilmatch.match_index"].fresh(db.session)
             municipality = canonical_area(body["municipality"]) if body.get("municipality") else None
-            result = engine.match(body["text"], limit=MATCH_LIMIT, municipality=municipality)
-            ids = [hit.offer_id for hit in result.results]
+            found = match_offers(db.session, engine, body["text"], overrides=Overrides(municipality=municipality),
+                                 limit=MATCH_LIMIT, load=visible_ids)
+            ids = [r.offer for r in found.results]
         return _services_page(body, ids)
 
 
