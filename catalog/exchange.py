@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .db import utcnow
 from .elements import ELEMENT_KEYS, count_present
+from .messages import REQUIRED
 from .models import CatalogState, ElementAssessment, Offer, OfferArea, OfferFormat, Organisation
 from .schemas import DateOrDateTime, OfferSchema, OrganisationSchema, errors_to_paths
 from .services import ServiceError, apply_fields
@@ -144,7 +145,7 @@ def _validate(data, problems: list[ImportProblem]) -> tuple[list[dict], list[dic
             problems.extend(ImportProblem(where, k, " ".join(v)) for k, v in errors_to_paths(exc.messages).items())
             continue
         if not clean.get("external_id"):
-            problems.append(ImportProblem(where, "external_id", "Skal udfyldes."))
+            problems.append(ImportProblem(where, "external_id", REQUIRED))
             continue
         if clean["external_id"] in seen_orgs:
             problems.append(ImportProblem(where, "external_id", "Findes to gange i filen."))
@@ -162,13 +163,13 @@ def _validate(data, problems: list[ImportProblem]) -> tuple[list[dict], list[dic
             continue
         ext = clean.get("external_id")
         if not ext:
-            problems.append(ImportProblem(where, "external_id", "Skal udfyldes."))
+            problems.append(ImportProblem(where, "external_id", REQUIRED))
             continue
         if ext in seen:
             problems.append(ImportProblem(where, "external_id", "Findes to gange i filen."))
         seen.add(ext)
         if not clean.get("organisation"):
-            problems.append(ImportProblem(where, "organisation", "Skal udfyldes."))
+            problems.append(ImportProblem(where, "organisation", REQUIRED))
         offers.append(clean)
     return orgs, offers
 

@@ -1,4 +1,4 @@
-"""The one way a match runs, for every caller (the JSON API, plans, the chat, the embedded search).
+"""The one way a match runs, for every caller (the JSON API, plans, the chat, the embedded search, HSDS).
 
     need (text or matcher.Need) --overrides--> MatchEngine.search(need, limit, offset)
         --> hits (offer ids, scores, reasons) --load, one query--> visible offers in rank order
@@ -17,10 +17,12 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from matcher import MatchEngine, Need
+from matcher import Hit, MatchEngine, Need
+from matcher.plans import CombinedHit, apply_theme, canonical_theme, combine, merge_left_out
 
 from .models import Offer, Organisation
 from .municipalities import NATIONWIDE, canonical_area
+from .redaction import redact
 
 T = TypeVar("T")
 
@@ -40,6 +42,7 @@ class Overrides:
 
 @dataclass
 class RankedOffer(Generic[T]):
+    offer_id: int
     offer: T                     # what the loader gave: an Offer, or its JSON
     score: float
     reasons: list[str]           # Danish
@@ -102,7 +105,48 @@ def match_offers(session: Session, engine: MatchEngine, need: Need | str, *, ove
                       formats=overrides.formats)
     result = engine.search(need, limit=limit, offset=offset)
     offers = (load or visible_offers)(session, [hit.offer_id for hit in result.results])
-    ranked = [RankedOffer(offers[hit.offer_id], float(hit.score), list(hit.reasons))
+    ranked = [RankedOffer(hit.offer_id, offers[hit.offer_id], float(hit.score), list(hit.reasons))
               for hit in result.results if hit.offer_id in offers]
     return OfferMatch(need=result.need, results=ranked, left_out=[dict(x) for x in result.left_out],
                       total_eligible=int(result.total_eligible))
+
+
+
+# --- a family's plan: several goals at once ---------------------------------------------------------------
+
+@dataclass
+class GoalMatch(Generic[T]):
+    id: str
+    theme: str | None            # canonical spelling, or None
+    redacted: list[str]          # what was removed from the goal's text, in Danish
+    match: OfferMatch[T]         # this goal's visible offers, up to the plan's depth
+
+
+@dataclass
+class PlanMatch(Generic[T]):
+    goals: list[GoalMatch[T]]
+    combined: list[tuple[T, CombinedHit]]     # the offers serving most goals best first (matcher.plans.combine)
+    left_out: list[dict[str, Any]]            # per reason the largest count any goal saw
+
+
+def match_plan(session: Session, engine: MatchEngine, goals: Iterable[tuple[str, str, str | None]], *,
+               overrides: Overrides | None = None, depth: int = 20, combined_limit: int = 10,
+               load: Loader | None = None) -> PlanMatch:
+    """Match each goal (id, text, theme) of a family's plan, then combine the goals into one list.
+
+    A goal's text is redacted before the matcher sees it and is kept nowhere; its theme nudges the need towards
+    the theme's topics (matcher.plans.apply_theme). ``depth`` hits per goal feed the combined list, so an offer
+    ranked 8th for one goal still counts. ``load`` as in :func:`match_offers`."""
+    out: list[GoalMatch] = []
+    offers: dict[int, Any] = {}
+    for gid, text, theme in goals:
+        redaction = redact(text)
+        theme = canonical_theme(theme) if theme else None
+        need = apply_theme(engine.understand(redaction.text), theme)
+        found = match_offers(session, engine, need, overrides=overrides, limit=depth, load=load)
+        out.append(GoalMatch(gid, theme, redaction.messages(), found))
+        offers.update((r.offer_id, r.offer) for r in found.results)
+    combined = combine([(g.id, [Hit(r.offer_id, r.score, r.reasons) for r in g.match.results]) for g in out],
+                       limit=combined_limit)
+    return PlanMatch(out, [(offers[c.offer_id], c) for c in combined],
+                     merge_left_out([g.match.left_out for g in out]))

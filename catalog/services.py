@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
 from .elements import ELEMENT_KEYS
-from .messages import EMAIL_TAKEN
+from .messages import EMAIL_TAKEN, REQUIRED
 from .models import (ROLES, SCOPES, ApiToken, ElementAssessment, Offer, Organisation, User)
 from .municipalities import canonical_area
 from .schemas import OfferSchema, OrganisationSchema, UserSchema, errors_to_paths
@@ -321,7 +321,7 @@ def create_token(session: Session, *, name: str, role: str, organisation: Organi
     if bad:
         errors["scopes"] = [f"Ukendt scope: {', '.join(bad)}. Vælg blandt: {', '.join(SCOPES)}."]
     if not (name or "").strip():
-        errors["name"] = ["Skal udfyldes."]
+        errors["name"] = [REQUIRED]
     if errors:
         raise InvalidData(errors)
     if days is not None:

@@ -99,3 +99,17 @@ def test_visible_ids_leaves_out_drafts_and_unverified_organisations(session, cat
     draft = services.create_offer(session, own, {**OFFER_DATA, "title": "Kladde"}, status="draft").id
     session.commit()
     assert visible_ids(session, [catalogue["vejle"], unverified, draft, 99999]) == {catalogue["vejle"]: catalogue["vejle"]}
+
+
+def test_a_plan_ranks_an_offer_serving_two_goals_first_and_never_keeps_the_goal_texts(session, catalogue):
+    from catalog.matching import match_plan
+
+    goals = [("g1", "Sønnen på 11 år har brug for lektiehjælp. Ring til mor på 12345678", None),
+             ("g2", "Han skal have hjælp til skolen og lektierne", "skoleforhold")]
+    plan = match_plan(session, engine_for(session), goals, overrides=Overrides(municipality="Vejle"))
+    assert [g.id for g in plan.goals] == ["g1", "g2"]
+    assert plan.goals[0].redacted and "12345678" not in repr(plan)
+    assert plan.goals[1].theme == "Skoleforhold"
+    first_offer, first = plan.combined[0]
+    assert first.goals == ["g1", "g2"] and first_offer.id == first.offer_id
+    assert {o.id for o, _ in plan.combined} <= {catalogue["vejle"], catalogue["land"], catalogue["small"]}

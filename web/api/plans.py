@@ -9,11 +9,9 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from catalog.matching import Overrides, match_offers
-from catalog.redaction import redact
+from catalog import matching
 from catalog.schemas import DanishSchema, Int, List, Nested, Str, length
-from matcher import Hit
-from matcher.plans import ALLOWED_THEMES, apply_theme, canonical_theme, combine, merge_left_out
+from matcher.plans import ALLOWED_THEMES, canonical_theme
 
 from ..extensions import db, limiter
 from ..http import rate_key
@@ -147,32 +145,18 @@ def match_plan(args: dict):
     municipality, error = municipality_override(args.get("municipality"))
     if error is not None:
         return error
-    overrides = Overrides(municipality=municipality, child_ages=args.get("child_ages"))
     limit = args["limit"]
-
-    engine = match_index().fresh(db.session)
-    shown: dict[int, dict] = {}  # the visible offers' JSON, by id
-    goals_out, per_goal_hits, per_goal_left_out = [], [], []
-    for i, goal in enumerate(args["goals"]):
-        redaction = redact(goal["text"])
-        theme = canonical_theme(goal["theme"]) if goal.get("theme") else None
-        need = apply_theme(engine.understand(redaction.text), theme)
-        found = match_offers(db.session, engine, need, overrides=overrides, limit=max(limit, DEPTH),
-                             load=visible_offers_json)
-        gid = goal_id(goal, i)
-        per_goal_hits.append((gid, [Hit(r.offer["id"], r.score, r.reasons) for r in found.results]))
-        per_goal_left_out.append(found.left_out)
-        goals_out.append({"id": gid, "theme": theme, "understood": _understood(found.need),
-                          "redacted": redaction.messages(),
-                          "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
-                                      for r in found.results[:limit]],
-                          "left_out": found.left_out})
-        shown.update((r.offer["id"], r.offer) for r in found.results)
-    combined_limit = args["combined_limit"]
-    del args  # the goal texts are not needed any more
-
-    combined = combine(per_goal_hits, limit=combined_limit)
-    return jsonify({"goals": goals_out,
-                    "combined": [{"offer": shown[c.offer_id], "score": c.score, "goals": c.goals,
-                                  "reasons": c.reasons} for c in combined],
-                    "left_out": merge_left_out(per_goal_left_out)})
+    goals = [(goal_id(goal, i), goal["text"], goal.get("theme")) for i, goal in enumerate(args["goals"])]
+    plan = matching.match_plan(
+        db.session, match_index().fresh(db.session), goals,
+        overrides=matching.Overrides(municipality=municipality, child_ages=args.get("child_ages")),
+        depth=max(limit, DEPTH), combined_limit=args["combined_limit"], load=visible_offers_json)
+    del args, goals  # the goal texts are not needed any more
+    return jsonify({
+        "goals": [{"id": g.id, "theme": g.theme, "understood": _understood(g.match.need), "redacted": g.redacted,
+                   "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
+                               for r in g.match.results[:limit]],
+                   "left_out": g.match.left_out} for g in plan.goals],
+        "combined": [{"offer": offer, "score": c.score, "goals": c.goals, "reasons": c.reasons}
+                     for offer, c in plan.combined],
+        "left_out": plan.left_out})
