@@ -39,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_logging(app)
+    from catalog import freshness
+
+    freshness.configure(stale_months=app.config.get("STALE_MONTHS"), hidden_months=app.config.get("HIDDEN_MONTHS"),
+                        remind_months=app.config.get("REMIND_MONTHS"))
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -154,13 +158,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from catalog import elements
+    from catalog import elements, freshness
     from catalog.models import ROLE_LABELS, STATUS_LABELS
 
     @app.context_processor
     def _inject():
         return {"ELEMENTS": elements.ELEMENTS, "LEVELS": elements.LEVELS, "band": elements.band,
-                "DISCLAIMER": elements.DISCLAIMER, "STATUS_LABELS": STATUS_LABELS, "ROLE_LABELS": ROLE_LABELS}
+                "DISCLAIMER": elements.DISCLAIMER, "STATUS_LABELS": STATUS_LABELS, "ROLE_LABELS": ROLE_LABELS,
+                "STALE_MONTHS": freshness.POLICY.stale_months, "HIDDEN_MONTHS": freshness.POLICY.hidden_months}
 
     @app.template_filter("dkdate")
     def _dkdate(value):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
 from catalog.exchange import UUID_PREFIX, offer_to_exchange
+from catalog.freshness import is_listed
 from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
 from catalog.schemas import DateOrDateTime, errors_to_paths
@@ -50,7 +51,8 @@ def offer_json(offer: Offer) -> dict:
         "id": offer.id, "uuid": offer.uuid, "version": offer.version,
         "updated_at": offer.updated_at.isoformat() if offer.updated_at else None,
         "elements_count": count, "band": band(count), "band_key": band_key(count),
-        "visible": offer.status == "published" and bool(org.verified),
+        "visible": offer.visible,
+        "assured_date": offer.assured_at.date().isoformat() if offer.assured_at else None,
     })
     return out
 
@@ -138,6 +140,7 @@ def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, 
             "contact": {"email": r.contact_email, "phone": r.contact_phone},
             "tags": list(r.tags or []), "languages": list(r.languages or []), "status": r.status,
             "assured_at": _DT._serialize(r.assured_at, None, None),
+            "assured_date": r.assured_at.date().isoformat() if r.assured_at else None,
             "elements": {
                 x.element_key: {"level": x.level, "evidence": x.evidence, "reviewed_level": x.reviewed_level,
                                 "review_note": x.review_note,
@@ -146,7 +149,7 @@ def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, 
             "id": r.id, "uuid": r.uuid, "version": r.version,
             "updated_at": r.updated_at.isoformat() if r.updated_at else None,
             "elements_count": count, "band": band(count), "band_key": band_key(count),
-            "visible": r.status == "published" and bool(r.org_verified),
+            "visible": is_listed(r.status, r.org_verified, r.assured_at),
         }
         out[r.id] = ((r.change_seq, r.version), data)
     return out
