@@ -252,3 +252,5 @@ def archive(offer_id: int):
 @roles_required(*EDITORS)
 def assure(offer_id: int):
     return _change_status(offer_id, "assure")
+
+from . import confirm  # noqa: E402,F401  (registers the reminder links on bp)
