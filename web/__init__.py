@@ -109,10 +109,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, auth, chat, embed, hsds, ngo, offers
+    from . import admin, auth, chat, embed, hsds, insights, ngo, offers
     import web.api as api_pkg
 
-    for module in (auth, offers, ngo, admin, chat, embed):
+    for module in (auth, offers, ngo, admin, chat, embed, insights):
         app.register_blueprint(module.bp)
     for module in (api_pkg, hsds):
         for bp in module.blueprints():
@@ -159,13 +159,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from catalog import elements, freshness
+    from catalog.outcomes import OUTCOME_LABELS
     from catalog.models import ROLE_LABELS, STATUS_LABELS
 
     @app.context_processor
     def _inject():
         return {"ELEMENTS": elements.ELEMENTS, "LEVELS": elements.LEVELS, "band": elements.band,
                 "DISCLAIMER": elements.DISCLAIMER, "STATUS_LABELS": STATUS_LABELS, "ROLE_LABELS": ROLE_LABELS,
-                "STALE_MONTHS": freshness.POLICY.stale_months, "HIDDEN_MONTHS": freshness.POLICY.hidden_months}
+                "OUTCOME_LABELS": OUTCOME_LABELS, "STALE_MONTHS": freshness.POLICY.stale_months,
+                "HIDDEN_MONTHS": freshness.POLICY.hidden_months}
 
     @app.template_filter("dkdate")
     def _dkdate(value):

@@ -2,9 +2,9 @@
 
 
 def blueprints():
-    from . import docs, match, offers, plans
+    from . import docs, insights, match, offers, plans
 
-    found = [offers.blp, match.blp, plans.blp]
+    found = [offers.blp, match.blp, plans.blp, insights.blp]
     try:
         from .conversations import blp as conversations_blp
     except ImportError as exc:

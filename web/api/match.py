@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 
 from ..extensions import db, limiter
+from ..insights.recording import record as record_match
 from ..matching import match_index
 from ..security import token_required
 from .common import municipality_override, offers_json, register_error_handlers
@@ -75,6 +76,8 @@ def match(args: dict):
     else:
         result = engine.match(args["text"], limit=limit, municipality=municipality,
                               child_ages=args.get("child_ages"), formats=args.get("formats"))
+        record_match(db.session, engine, result.need)  # coverage map: no text, no ids (web/insights)
+        db.session.commit()
 
     offers = offers_json(db.session, [hit.offer_id for hit in result.results])
     results = []

@@ -18,6 +18,7 @@ from matcher import dialogue
 
 from ..api.common import load_offers
 from ..extensions import db
+from ..insights.recording import record as record_match
 from ..matching import match_index
 
 MAX_MESSAGE = 4000
@@ -76,6 +77,8 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
     question = None
     if dialogue.has_need(state):
         result = engine.search(dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE, offset=turn.offset)
+        if not turn.offset:
+            record_match(db.session, engine, result.need)  # coverage map: no text, no ids (web/insights)
         offers = load_offers(db.session, [h.offer_id for h in result.results])
         hits = [{"offer_id": h.offer_id, "score": round(float(h.score), 4), "reasons": list(h.reasons)}
                 for h in result.results if h.offer_id in offers and offers[h.offer_id].visible]

@@ -165,6 +165,10 @@ def _match(text: str, municipality: str | None, ages: list[int]) -> dict:
     if municipality == NATIONWIDE:
         municipality = ""  # no municipality filter: every offer in the country
     found = engine.match(text, limit=LIMIT, municipality=municipality, child_ages=ages or None)
+    from ..insights.recording import record as record_match
+
+    record_match(db.session, engine, found.need)  # coverage map: no text, no ids (web/insights)
+    db.session.commit()
     offers = load_offers(db.session, [hit.offer_id for hit in found.results])
     hits = [{"offer": offers[hit.offer_id], "reasons": list(hit.reasons)}
             for hit in found.results if hit.offer_id in offers and offers[hit.offer_id].visible]
