@@ -25,7 +25,7 @@ def record_outcome(conversation_id: str, offer_id: int):
     item = next((i for i in conv.shortlist if i.offer_id == offer_id), None)
     if item is None:
         abort(404)
-    state = dialogue.clean_state(conv.state)
+    state = dialogue.clean_state(conv_service.search_state(conv))
     back = url_for("chat.show", conversation_id=conv.id, _anchor=f"valgt-{offer_id}")
     try:
         outcomes.record(db.session, item.offer, request.form.get("outcome", ""),
