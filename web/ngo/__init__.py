@@ -162,7 +162,8 @@ def new_offer():
         return _render_offer_form(org=org, offer=None, values=forms.offer_values_from(None), errors={})
     values = forms.offer_form_values(request.form)
     try:
-        offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft")
+        offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft",
+                                      check_evidence=True)
     except InvalidData as exc:
         db.session.rollback()
         return _render_offer_form(org=org, offer=None, values=values, errors=forms.offer_errors(exc.errors),
@@ -184,7 +185,7 @@ def edit_offer(offer_id: int):
     version = values["version"]
     try:
         services.update_offer(db.session, offer, forms.offer_data(values),
-                              expected_version=int(version) if version.isdigit() else -1)
+                              expected_version=int(version) if version.isdigit() else -1, check_evidence=True)
     except VersionConflict:
         db.session.rollback()
         offer = _offer_or_abort(offer_id)
