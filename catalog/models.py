@@ -124,7 +124,7 @@ class Offer(Base):
     def recount_elements(self) -> None:
         self.elements_count = count_present(self.element_levels())
         self.reviewed_elements_count = count_present(
-            {row.element_key: row.reviewed_level or 0 for row in self.element_rows})
+            {row.element_key: row.effective_level if row.reviewed_at is not None else 0 for row in self.element_rows})
 
     @property
     def visible(self) -> bool:

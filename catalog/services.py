@@ -160,6 +160,8 @@ def set_elements(offer: Offer, elements: dict[str, dict]) -> None:
             offer.element_rows.append(row)
         level = int(item.get("level", row.level if key not in elements and row.id else 0) or 0)
         if key in elements or row.id is None:
+            if row.reviewed_at is not None and row.reviewed_level is None and row.level != level:
+                row.reviewed_at = None  # a confirmation was of the old level: the new one awaits review
             row.level = level
             row.evidence = (item.get("evidence") or "").strip()
     offer.recount_elements()

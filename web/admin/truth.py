@@ -24,7 +24,9 @@ def outbox():
 @bp.get("/freshness")
 def freshness():
     report = freshness_report.overview(db.session)
-    return render_template("admin/freshness.html", report=report)
+    from catalog.freshness import POLICY
+
+    return render_template("admin/freshness.html", report=report, remind_months=POLICY.remind_months)
 
 
 @bp.post("/organisations/<int:org_id>/standing")
@@ -49,3 +51,41 @@ def set_org_standing(org_id: int):
 def referrals():
     rows = outcomes.per_offer(db.session)
     return render_template("admin/referrals.html", rows=rows, OUTCOME_LABELS=outcomes.OUTCOME_LABELS)
+
+
+def _review_all_page(offer, values: dict, errors: dict, status: int = 200):
+    from catalog.elements import LEVELS
+
+    rows = {row.element_key: row for row in offer.element_rows}
+    return render_template("admin/review_all.html", offer=offer, rows=rows, values=values, errors=errors,
+                           LEVELS=LEVELS), status
+
+
+@bp.get("/offers/<int:offer_id>/review-all")
+def review_all(offer_id: int):
+    from catalog.models import Offer
+
+    offer = db.session.get(Offer, offer_id) or abort(404)
+    return _review_all_page(offer, {}, {})
+
+
+@bp.post("/offers/<int:offer_id>/review-all")
+def save_review_all(offer_id: int):
+    from flask_login import current_user
+
+    from catalog.elements import ELEMENT_KEYS
+    from catalog.models import Offer
+    from catalog.reviews import review_all as review_all_elements
+
+    offer = db.session.get(Offer, offer_id) or abort(404)
+    values = {key: (request.form.get(f"level-{key}", "skip")[:10], request.form.get(f"note-{key}", "")[:2000])
+              for key in ELEMENT_KEYS}
+    try:
+        n = review_all_elements(db.session, offer, values, current_user)
+    except InvalidData as exc:
+        db.session.rollback()
+        return _review_all_page(db.session.get(Offer, offer_id), values, exc.errors, 422)
+    db.session.commit()
+    flash(f"{n} elementer er vurderet. {offer.reviewed_elements_count} af 11 er nu bekræftet på niveau 2 eller "
+          "mere og tæller med i rækkefølgen.", "success")
+    return redirect(url_for("admin.review_all", offer_id=offer.id))

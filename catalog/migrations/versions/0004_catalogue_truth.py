@@ -21,7 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table('offer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reviewed_elements_count', sa.Integer(), nullable=False, server_default='0'))
     op.execute("UPDATE offer SET reviewed_elements_count = (SELECT count(*) FROM element_assessment e "
-               "WHERE e.offer_id = offer.id AND e.reviewed_level >= 2)")
+               "WHERE e.offer_id = offer.id AND e.reviewed_at IS NOT NULL "
+               "AND coalesce(e.reviewed_level, e.level) >= 2)")
 
     op.create_table('confirm_link',
     sa.Column('id', sa.Integer(), nullable=False),
