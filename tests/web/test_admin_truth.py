@@ -101,3 +101,19 @@ def test_review_all_elements_on_one_page_all_or_nothing_and_only_reviewed_levels
     with app.app_context():
         (record,) = load_records(db.session)[0]
     assert record["elements_count"] == 2
+
+
+@pytest.mark.parametrize("role", ["anonymous", "caseworker", "ngo_editor"])
+def test_only_admins_reach_the_new_admin_pages(client, factory, login, role):
+    org = factory.org("Familiehuset")
+    offer = factory.offer(org)
+    if role != "anonymous":
+        login(factory.user(role, org_id=org)[1])
+    for path in ("/admin/outbox", "/admin/freshness", "/admin/referrals", f"/admin/offers/{offer}/review-all"):
+        r = client.get(path)
+        assert r.status_code == (302 if role == "anonymous" else 403), path
+    for path, data in ((f"/admin/organisations/{org}/standing", {"standing": "rejected", "reason": "x" * 20}),
+                       (f"/admin/offers/{offer}/review-all", {"level-maal": "3", "note-maal": "fordi"})):
+        assert client.post(path, data=data).status_code == (302 if role == "anonymous" else 403), path
+    client.post("/logout")
+    assert client.get(f"/offers/{offer}").status_code == 200  # still verified and shown
