@@ -7,7 +7,6 @@ MIN_CELL so no family can be singled out; "no longer exists" reported GONE_FLAG 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
