@@ -313,8 +313,11 @@ def page(contents: list[dict], total: int, page_number: int, per_page: int) -> d
 # --- queries (only what the public may see) ---------------------------------------------------------
 
 def visible_offers() -> Select:
+    from .freshness import confirmed_condition
+
     return (select(Offer).join(Organisation, Organisation.id == Offer.organisation_id)
-            .where(Offer.status == "published", Organisation.verified.is_(True)))
+            .where(Offer.status == "published", Organisation.verified.is_(True),
+                   confirmed_condition(Offer.assured_at)))
 
 
 def _with_related(query: Select) -> Select:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from matcher import Hit, MatchEngine, Need
 from matcher.plans import CombinedHit, apply_theme, canonical_theme, combine, merge_left_out
 
-from .models import Offer, Organisation
+from . import coverage
+from .freshness import listed_condition
+from .models import Offer
 from .municipalities import NATIONWIDE, canonical_area
 from .redaction import redact
 
@@ -77,7 +79,7 @@ def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
 
 
 def visible_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
-    """The visible ones (published, organisation verified) among these offers, loaded as in :func:`load_offers`."""
+    """The visible ones (published, organisation verified, confirmed recently enough) among these offers, loaded as in :func:`load_offers`."""
     return {oid: o for oid, o in load_offers(session, ids).items() if o.visible}
 
 
@@ -86,24 +88,27 @@ def visible_ids(session: Session, ids: Iterable[int]) -> dict[int, int]:
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    rows = session.scalars(select(Offer.id).join(Offer.organisation)
-                           .where(Offer.id.in_(ids), Offer.status == "published", Organisation.verified.is_(True)))
+    rows = session.scalars(select(Offer.id).where(Offer.id.in_(ids), listed_condition()))
     return {oid: oid for oid in rows}
 
 
 def match_offers(session: Session, engine: MatchEngine, need: Need | str, *, overrides: Overrides | None = None,
-                 limit: int = 10, offset: int = 0, load: Loader | None = None) -> OfferMatch:
+                 limit: int = 10, offset: int = 0, load: Loader | None = None,
+                 record: bool = False) -> OfferMatch:
     """Rank the catalogue for a need and return the visible offers in rank order with their reasons.
 
     ``need`` is the (already redacted) text or a Need the caller built (the chat's refined search, a plan
     goal with its theme). ``load`` turns hit ids into offers and must leave out invisible ones; the default
-    gives ORM Offers (:func:`visible_offers`)."""
+    gives ORM Offers (:func:`visible_offers`). ``record``: a caseworker's first page also goes into the
+    coverage map (catalog.coverage: municipality, week, concept keys and eligible counts; no text)."""
     if isinstance(need, str):
         need = engine.understand(need)
     if overrides is not None:
         need.override(municipality=overrides.municipality, child_ages=overrides.child_ages,
                       formats=overrides.formats)
     result = engine.search(need, limit=limit, offset=offset)
+    if record and not offset:
+        coverage.record_need(session, engine, result.need)
     offers = (load or visible_offers)(session, [hit.offer_id for hit in result.results])
     ranked = [RankedOffer(hit.offer_id, offers[hit.offer_id], float(hit.score), list(hit.reasons))
               for hit in result.results if hit.offer_id in offers]

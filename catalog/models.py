@@ -42,6 +42,9 @@ class Organisation(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # "active", or "rejected"/"suspended" by an admin, with the reason its editors see
+    standing: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    standing_reason: Mapped[str | None] = mapped_column(Text)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     users: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -74,6 +77,8 @@ class Offer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
     elements_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    # elements at level >= 2 that a reviewer confirmed or set: the only ones the ranking prior counts
+    reviewed_elements_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Optimistic locking: every UPDATE checks and bumps `version` (a stale writer gets StaleDataError).
     __mapper_args__ = {"version_id_col": version}
@@ -118,10 +123,22 @@ class Offer(Base):
 
     def recount_elements(self) -> None:
         self.elements_count = count_present(self.element_levels())
+        self.reviewed_elements_count = count_present(
+            {row.element_key: row.effective_level if row.reviewed_at is not None else 0 for row in self.element_rows})
 
     @property
     def visible(self) -> bool:
-        return self.status == "published" and self.organisation is not None and self.organisation.verified
+        from .freshness import is_listed
+
+        return self.organisation is not None and is_listed(self.status, self.organisation.verified,
+                                                           self.assured_at)
+
+    @property
+    def freshness(self) -> str:
+        """"fresh", "stale" (unconfirmed for a year: ranked lower, marked) or "hidden" (see catalog.freshness)."""
+        from .freshness import state
+
+        return state(self.assured_at)
 
 
 class OfferArea(Base):
@@ -261,6 +278,63 @@ class ShortlistItem(Base):
 
     conversation: Mapped[Conversation] = relationship(back_populates="shortlist")
     offer: Mapped[Offer] = relationship()
+
+
+class ConfirmLink(Base):
+    """A one-click "stadig korrekt" link sent in a reminder: stored hashed, expiring, usable once."""
+    __tablename__ = "confirm_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """Mail written here when no SMTP server is configured (and a record of what was sent when one is)."""
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReferralOutcome(Base):
+    """What happened after a referral. Deliberately nothing about the family: no text, no user, no day."""
+    __tablename__ = "referral_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    municipality: Mapped[str | None] = mapped_column(String(60))
+    week: Mapped[str] = mapped_column(String(8))           # ISO week, e.g. "2026-W10"
+    concepts: Mapped[list[str]] = mapped_column(JSON, default=list)   # thesaurus keys, never text
+
+
+class MatchEvent(Base):
+    """One match, for the coverage map: municipality and week only (no text, no user, no token)."""
+    __tablename__ = "match_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str | None] = mapped_column(String(60), index=True)
+    week: Mapped[str] = mapped_column(String(8), index=True)
+
+    needs: Mapped[list[MatchNeed]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class MatchNeed(Base):
+    """A need concept understood in a match and how many eligible offers served it (0 = a gap)."""
+    __tablename__ = "match_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("match_event.id", ondelete="CASCADE"), index=True)
+    concept: Mapped[str] = mapped_column(String(60), index=True)
+    eligible: Mapped[int] = mapped_column(Integer)
 
 
 class CatalogState(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from .elements import BAND_KEYS, BANDS
+from .freshness import confirmed_condition
 from .models import FORMATS, STATUSES, Offer, OfferArea, OfferFormat, Organisation
 from .municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from .services import InvalidData
@@ -190,6 +191,7 @@ def offer_conditions(filters: OfferFilters) -> list[ColumnElement[bool]]:
         conds.append(Offer.status == filters.status)
     if filters.only_verified:
         conds.append(exists().where(Organisation.id == Offer.organisation_id, Organisation.verified.is_(True)))
+        conds.append(confirmed_condition(Offer.assured_at))  # unconfirmed for 18 months: hidden (freshness.py)
     if filters.organisation_id is not None:
         conds.append(Offer.organisation_id == filters.organisation_id)
     if filters.municipality is not None:

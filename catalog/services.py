@@ -77,8 +77,16 @@ def set_verified(session: Session, org: Organisation, verified: bool) -> None:
 
 # --- offers -----------------------------------------------------------------------------------------
 
-def validate_offer(data: dict, *, partial: bool = False) -> dict:
-    return _load(OfferSchema(), data, partial=partial)
+def validate_offer(data: dict, *, partial: bool = False, check_evidence: bool = False) -> dict:
+    """`check_evidence`: apply catalog.evidence's rules (what organisations write by hand: form and API)."""
+    clean = _load(OfferSchema(), data, partial=partial)
+    if check_evidence and clean.get("elements"):
+        from .evidence import check
+
+        problems = check(clean["elements"])
+        if problems:
+            raise InvalidData(problems)
+    return clean
 
 
 def apply_fields(offer: Offer, clean: dict) -> None:
@@ -102,8 +110,9 @@ def apply_fields(offer: Offer, clean: dict) -> None:
     offer.updated_at = utcnow()
 
 
-def create_offer(session: Session, organisation: Organisation, data: dict, *, status: str = "draft") -> Offer:
-    clean = validate_offer(data)
+def create_offer(session: Session, organisation: Organisation, data: dict, *, status: str = "draft",
+                 check_evidence: bool = False) -> Offer:
+    clean = validate_offer(data, check_evidence=check_evidence)
     clean.setdefault("status", status)
     if clean.get("external_id") and session.scalar(select(Offer.id).where(Offer.external_id == clean["external_id"])):
         raise InvalidData({"external_id": ["Der findes allerede et tilbud med dette id."]})
@@ -119,11 +128,11 @@ def create_offer(session: Session, organisation: Organisation, data: dict, *, st
 
 
 def update_offer(session: Session, offer: Offer, data: dict, *, expected_version: int | None = None,
-                 partial: bool = False) -> Offer:
+                 partial: bool = False, check_evidence: bool = False) -> Offer:
     """Change an offer. A stale `expected_version` raises VersionConflict and nothing is written."""
     if expected_version is not None and expected_version != offer.version:
         raise VersionConflict(offer.version)
-    clean = validate_offer(data, partial=partial)
+    clean = validate_offer(data, partial=partial, check_evidence=check_evidence)
     clean.pop("version", None)
     if clean.get("external_id") and clean["external_id"] != offer.external_id and session.scalar(
             select(Offer.id).where(Offer.external_id == clean["external_id"])):
@@ -154,6 +163,8 @@ def set_elements(offer: Offer, elements: dict[str, dict]) -> None:
             offer.element_rows.append(row)
         level = int(item.get("level", row.level if key not in elements and row.id else 0) or 0)
         if key in elements or row.id is None:
+            if row.reviewed_at is not None and row.reviewed_level is None and row.level != level:
+                row.reviewed_at = None  # a confirmation was of the old level: the new one awaits review
             row.level = level
             row.evidence = (item.get("evidence") or "").strip()
     offer.recount_elements()

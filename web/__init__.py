@@ -8,13 +8,14 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from catalog import elements
+from catalog import elements, freshness
 from catalog.db import upgrade
 from catalog.messages import BAD_REQUEST, INVALID_DATA
 from catalog.models import ROLE_LABELS, STATUS_LABELS, User
+from catalog.outcomes import OUTCOME_LABELS
 from catalog.redaction import RedactingFilter
 
-from . import admin, api, auth, chat, embed, hsds, ngo, offers
+from . import admin, api, auth, chat, embed, hsds, insights, ngo, offers
 from . import config as config_module
 from .extensions import api as openapi
 from .extensions import csrf, db, limiter, login_manager
@@ -44,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_logging(app)
+    freshness.configure(stale_months=app.config["STALE_MONTHS"], hidden_months=app.config["HIDDEN_MONTHS"],
+                        remind_months=app.config["REMIND_MONTHS"])
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -108,7 +111,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, offers, ngo, admin, chat, embed):
+    for module in (auth, offers, ngo, admin, chat, embed, insights):
         app.register_blueprint(module.bp)
     for module in (api, hsds):
         for bp in module.blueprints():
@@ -155,7 +158,9 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _inject():
         return {"ELEMENTS": elements.ELEMENTS, "LEVELS": elements.LEVELS, "band": elements.band,
-                "DISCLAIMER": elements.DISCLAIMER, "STATUS_LABELS": STATUS_LABELS, "ROLE_LABELS": ROLE_LABELS}
+                "DISCLAIMER": elements.DISCLAIMER, "STATUS_LABELS": STATUS_LABELS, "ROLE_LABELS": ROLE_LABELS,
+                "OUTCOME_LABELS": OUTCOME_LABELS, "STALE_MONTHS": freshness.POLICY.stale_months,
+                "HIDDEN_MONTHS": freshness.POLICY.hidden_months}
 
     @app.template_filter("dkdate")
     def _dkdate(value):

@@ -185,3 +185,24 @@ def purge_cmd():
 
 from .hsds.cli import register as _register_hsds  # noqa: E402
 _register_hsds(main)
+
+
+@main.command("remind")
+@click.option("--dry-run", is_flag=True, help="Only list the offers due for confirmation; send nothing.")
+def remind_cmd(dry_run: bool):
+    """Ask organisations to confirm offers unconfirmed for a while (cron-friendly; one message each)."""
+    from catalog import reminders
+    from catalog.mail import MailError
+
+    cfg = current_app.config
+    if dry_run:
+        for offer in reminders.due_offers(db.session):
+            click.echo(f"{offer.organisation.name}: {offer.title}")
+        return
+    try:
+        report = reminders.send_reminders(db.session, secret=cfg["SECRET_KEY"], base_url=cfg["BASE_URL"],
+                                          sender=cfg["MAIL_FROM"], smtp_url=cfg.get("SMTP_URL"))
+    except MailError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(report.summary())

@@ -31,6 +31,14 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env("CIVILMATCH_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("CIVILMATCH_RATELIMIT_ENABLED", "1") == "1",
         "AUTO_MIGRATE": env("CIVILMATCH_AUTO_MIGRATE", "1") == "1",
+        # catalogue freshness (catalog/freshness.py) and mail (catalog/mail.py)
+        "STALE_MONTHS": int(env("CIVILMATCH_STALE_MONTHS", "12")),
+        "HIDDEN_MONTHS": int(env("CIVILMATCH_HIDDEN_MONTHS", "18")),
+        "REMIND_MONTHS": int(env("CIVILMATCH_REMIND_MONTHS", "11")),
+        "SMTP_URL": env("CIVILMATCH_SMTP_URL") or None,
+        "MAIL_FROM": env("CIVILMATCH_MAIL_FROM", "civilmatch <noreply@civilmatch.dk>"),
+        "BASE_URL": env("CIVILMATCH_BASE_URL", "http://127.0.0.1:5000"),
+        "INSIGHTS_PUBLIC": env("CIVILMATCH_INSIGHTS_PUBLIC", "0") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         # A municipal intranet on another site frames /embed: the session cookie must then travel cross-site
         # (SameSite=None needs Secure, i.e. HTTPS). CSRF tokens still protect every form.

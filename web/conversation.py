@@ -76,7 +76,7 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
     question = None
     if dialogue.has_need(state):
         found = match_offers(db.session, engine, dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE,
-                             offset=turn.offset)
+                             offset=turn.offset, record=True)
         hits = [{"offer_id": r.offer.id, "score": round(r.score, 4), "reasons": r.reasons} for r in found.results]
         left_out = found.left_out
         total = found.total_eligible

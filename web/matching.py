@@ -20,6 +20,8 @@ from catalog.models import (  # noqa: F401
     RemovedOffer,
     current_catalog_version,
 )
+from catalog.db import utcnow
+from catalog.freshness import is_listed, ranking_assured_at
 from matcher import MatchEngine
 
 # Versions are handed out by a row-locked counter, but two transactions may commit out of order; looking a
@@ -36,7 +38,7 @@ def load_records(session: Session, *, since: int | None = None) -> tuple[list[di
     """
     o, org = Offer.__table__.c, Organisation.__table__.c
     query = (select(o.id, o.title, o.description, o.target_group, o.age_min, o.age_max, o.formats, o.cost,
-                    o.tags, o.languages, o.elements_count, o.assured_at, o.status, org.verified)
+                    o.tags, o.languages, o.reviewed_elements_count, o.assured_at, o.status, org.verified)
              .join(Organisation.__table__, org.id == o.organisation_id))
     area_q = select(OfferArea.offer_id, OfferArea.municipality).order_by(OfferArea.offer_id, OfferArea.position)
     if since is not None:
@@ -52,15 +54,15 @@ def load_records(session: Session, *, since: int | None = None) -> tuple[list[di
         areas[offer_id].append(share(name))
     records, hidden = [], []
     for r in session.execute(query.execution_options(yield_per=2000)):
-        if r.status != "published" or not r.verified:
+        if not is_listed(r.status, r.verified, r.assured_at):
             hidden.append(r.id)
             continue
         records.append({
             "id": r.id, "title": r.title, "description": r.description or "",
             "target_group": r.target_group or "", "age_min": r.age_min, "age_max": r.age_max,
             "areas": areas.pop(r.id, []), "formats": [share(f) for f in r.formats or ()],
-            "cost": share(r.cost or ""), "tags": r.tags or [], "elements_count": r.elements_count or 0,
-            "assured_at": r.assured_at, "languages": [share(x) for x in r.languages or ()],
+            "cost": share(r.cost or ""), "tags": r.tags or [], "elements_count": r.reviewed_elements_count or 0,
+            "assured_at": ranking_assured_at(r.assured_at), "languages": [share(x) for x in r.languages or ()],
         })
     if since is not None:
         hidden.extend(session.execute(select(RemovedOffer.offer_id)
@@ -75,6 +77,11 @@ class MatchIndex:
         self._lock = threading.Lock()
 
     def fresh(self, session: Session) -> MatchEngine:
+        # Offers age out of view without any edit: a new day rebuilds the index (catalog.freshness).
+        day = utcnow().date()
+        if day != getattr(self, "day", day):
+            self.version = None
+        self.day = day
         version = current_catalog_version(session)
         if version == self.version:
             return self.engine

@@ -255,6 +255,7 @@ def test_get_edit_put_round_trip(app, client, world):
     offer = client.get(url, headers=h).get_json()
     offer["title"] = "Rundtur uden tab"
     offer["elements"]["maal"]["level"] = 2
+    offer["elements"]["maal"]["evidence"] = "Hvert barn har to skriftlige mål, som vi følger op på hver måned."
     r = client.put(url, json=offer, headers=h)
     assert r.status_code == 200, r.get_json()
     out = r.get_json()

@@ -189,3 +189,5 @@ def save_review(offer_id: int):
         errors["note"] = ["Skriv en begrundelse, når du ændrer organisationens niveau."]
     offer = db.session.get(Offer, offer_id) or abort(404)
     return _review_page(offer, values, errors, 422)
+
+from . import truth  # noqa: E402,F401  (outbox, freshness, standing and referral pages on bp)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
 from catalog.exchange import UUID_PREFIX
+from catalog.freshness import is_listed
 from catalog.matching import area_override
 from catalog.messages import BAD_REQUEST, BODY_NOT_JSON_OBJECT, NOT_AN_OBJECT, NOT_INTEGER, NOT_TEXT, REQUIRED
 from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
@@ -66,7 +67,8 @@ def _offer_dict(o: Any, organisation: tuple[int, str, str | None, bool], areas: 
         "id": o.id, "uuid": o.uuid, "version": o.version,
         "updated_at": o.updated_at.isoformat() if o.updated_at else None,
         "elements_count": count, "band": band(count), "band_key": band_key(count),
-        "visible": o.status == "published" and bool(org_verified),
+        "visible": is_listed(o.status, org_verified, o.assured_at),
+        "assured_date": o.assured_at.date().isoformat() if o.assured_at else None,
     }
 
 

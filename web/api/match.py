@@ -55,7 +55,8 @@ def match(args: dict):
     limit, offset = args["limit"], args["offset"]
     found = match_offers(db.session, match_index().fresh(db.session), args["text"],
                          overrides=Overrides(municipality, args.get("child_ages"), args.get("formats")),
-                         limit=limit, offset=offset, load=visible_offers_json)
+                         limit=limit, offset=offset, load=visible_offers_json, record=True)
+    db.session.commit()  # the coverage map's row (no text)
     return jsonify({"understood": found.need.to_dict(),
                     "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
                                 for r in found.results],

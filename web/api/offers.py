@@ -160,7 +160,7 @@ def create_offer():
             return error_response(403, "Tokenet hører ikke til en organisation.")
     data.pop("version", None)
     try:
-        offer = services.create_offer(db.session, org, data)
+        offer = services.create_offer(db.session, org, data, check_evidence=True)
         db.session.commit()
     except services.InvalidData as exc:
         db.session.rollback()
@@ -235,7 +235,8 @@ def _update(offer_id: int, *, partial: bool):
     data = _clean_write_body(data, keep_organisation=False)
     data.pop("version", None)
     try:
-        services.update_offer(db.session, offer, data, expected_version=expected, partial=partial)
+        services.update_offer(db.session, offer, data, expected_version=expected, partial=partial,
+                              check_evidence=True)
         db.session.commit()
     except services.VersionConflict as exc:
         db.session.rollback()

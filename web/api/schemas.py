@@ -112,6 +112,8 @@ class OfferOutSchema(DanishSchema):
     status = Str()
     version = Int()
     assured_at = Str(allow_none=True)
+    assured_date = Str(allow_none=True, metadata={"description": "Dato, organisationen sidst bekræftede, at "
+                                                                  "tilbuddet er aktuelt (som HSDS assured_date)."})
     updated_at = Str()
     elements = Dict(keys=Str(), values=Nested(ElementOutSchema))
     elements_count = Int(metadata={"description": "Antal af de 11 elementer på niveau 2 eller mere."})

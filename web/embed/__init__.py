@@ -163,6 +163,8 @@ def _match(text: str, municipality: str | None, ages: list[int]) -> dict:
     if municipality == NATIONWIDE:
         municipality = ""  # no municipality filter: every offer in the country
     found = match_offers(db.session, match_index().fresh(db.session), text,
-                         overrides=Overrides(municipality=municipality, child_ages=ages or None), limit=LIMIT)
+                         overrides=Overrides(municipality=municipality, child_ages=ages or None), limit=LIMIT,
+                         record=True)
+    db.session.commit()  # the coverage map's row (no text)
     return {"hits": [{"offer": r.offer, "reasons": r.reasons} for r in found.results], "left_out": found.left_out,
             "municipality": found.need.municipality, "ages": list(found.need.child_ages)}

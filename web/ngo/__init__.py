@@ -8,6 +8,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from catalog import services
+from catalog import twins as twin_check
 from catalog.db import utcnow
 from catalog.models import AUDIENCES, FORMATS, Offer, Organisation
 from catalog.services import InvalidData, VersionConflict
@@ -83,8 +84,13 @@ def signup():
             db.session.rollback()
             errors = {**forms.signup_errors(exc.errors), **errors}
         else:
-            if errors:  # only the repeated password was wrong: write nothing
+            twins = [] if request.form.get("confirm_twin") == "1" else twin_check.organisation_twins(
+                db.session, org.name, org.cvr, exclude_id=org.id)
+            if errors or twins:  # a wrong repeated password or a likely twin: write nothing yet
                 db.session.rollback()
+                if twins and not errors:
+                    return render_template("ngo/signup.html", values=values, errors={}, summary=[],
+                                           twins=twins)
             else:
                 db.session.commit()
                 login_user(user)
@@ -145,10 +151,17 @@ def organisation():
 # --- offers -------------------------------------------------------------------------------------------------
 
 def _render_offer_form(*, org: Organisation, offer: Offer | None, values: dict, errors: dict,
-                       conflict: list[str] | None = None, status: int = 200):
+                       conflict: list[str] | None = None, status: int = 200, twins=()):
     return render_template("ngo/offer_form.html", org=org, offer=offer, values=values, errors=errors,
                            summary=forms.summary(errors, "offer"), conflict=conflict, audiences=AUDIENCES,
-                           formats=FORMATS), status
+                           formats=FORMATS, twins=twins), status
+
+
+def _offer_twins(offer: Offer):
+    """Likely twins of a just-validated offer, unless the editor already said it is not the same."""
+    if request.form.get("confirm_twin") == "1":
+        return []
+    return twin_check.offer_twins(db.session, offer.organisation_id, offer.title, offer.areas, exclude_id=offer.id)
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
@@ -161,11 +174,16 @@ def new_offer():
         return _render_offer_form(org=org, offer=None, values=forms.offer_values_from(None), errors={})
     values = forms.offer_form_values(request.form)
     try:
-        offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft")
+        offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft",
+                                      check_evidence=True)
     except InvalidData as exc:
         db.session.rollback()
         return _render_offer_form(org=org, offer=None, values=values, errors=forms.offer_errors(exc.errors),
                                   status=422)
+    twins = _offer_twins(offer)
+    if twins:
+        db.session.rollback()
+        return _render_offer_form(org=org, offer=None, values=values, errors={}, twins=twins)
     db.session.commit()
     flash(f"Tilbuddet »{offer.title}« er gemt som kladde. Det vises ikke for sagsbehandlere, før I "
           "offentliggør det.", "success")
@@ -181,9 +199,10 @@ def edit_offer(offer_id: int):
         return _render_offer_form(org=org, offer=offer, values=forms.offer_values_from(offer), errors={})
     values = forms.offer_form_values(request.form)
     version = values["version"]
+    old_title, old_areas = offer.title, set(offer.areas)
     try:
         services.update_offer(db.session, offer, forms.offer_data(values),
-                              expected_version=int(version) if version.isdigit() else -1)
+                              expected_version=int(version) if version.isdigit() else -1, check_evidence=True)
     except VersionConflict:
         db.session.rollback()
         offer = _offer_or_abort(offer_id)
@@ -196,6 +215,10 @@ def edit_offer(offer_id: int):
         db.session.rollback()
         return _render_offer_form(org=org, offer=offer, values=values, errors=forms.offer_errors(exc.errors),
                                   status=422)
+    twins = _offer_twins(offer) if (offer.title, set(offer.areas)) != (old_title, old_areas) else []
+    if twins:
+        db.session.rollback()
+        return _render_offer_form(org=org, offer=_offer_or_abort(offer_id), values=values, errors={}, twins=twins)
     db.session.commit()
     flash(f"Ændringerne i »{offer.title}« er gemt.", "success")
     return redirect(_dashboard_url(org.id))
@@ -251,3 +274,5 @@ def archive(offer_id: int):
 @roles_required(*EDITORS)
 def assure(offer_id: int):
     return _change_status(offer_id, "assure")
+
+from . import confirm  # noqa: E402,F401  (registers the reminder links on bp)
