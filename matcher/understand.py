@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
+from .focus import apply_focus, salience, sentences, word_weight
 from .models import ConceptHit, Need
 from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
 from .text import NEGATIONS, STOP_WORDS, _WORD_RE, clause_starts
@@ -565,13 +566,23 @@ class NeedParser:
                     "unge_enlige_foraeldre", concept_label("unge_enlige_foraeldre"), [f"forælder {w}"], 0.8)
             else:
                 ch.weight = 1 - (1 - ch.weight) * 0.2
+        raw = {k: c.weight for k, c in by_key.items()}
         self._context_rules(need, by_key, surf)
-        need.concepts = sorted(by_key.values(), key=lambda c: (-c.weight, c.key))
+        spans = sentences(norm, [(t[1], t[2]) for t in toks])
+        sal = salience(((h.key, h.weight, h.start) for h in chits), spans)
+        # the rules above re-weigh whose need a word is: salience follows them
+        sal = {k: v * by_key[k].weight / raw[k] for k, v in sal.items() if k in by_key and raw.get(k)}
+        first = {}
+        for h in chits:
+            first.setdefault(h.key, h.start)
+        n_words = sum(1 for t in atoks if t.info is not None and not t.stop)
+        need.concepts = apply_focus(list(by_key.values()), sal, first, n_words)
         term_toks = [t if i not in f_idx and i not in neg_idx else t.__class__(t.surface, None, True)
                      for i, t in enumerate(atoks)]
         tw = terms_of(term_toks)
         need.term_weights = tw
         need.terms = sorted(tw)
+        need.word_weight = word_weight(len(tw))
         return need
 
 
