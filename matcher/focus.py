@@ -23,12 +23,18 @@ from .models import ConceptHit
 ASK_FACTOR = 1.5
 NOW_FACTOR = 1.2
 PAST_FACTOR = 0.4
+# A clear word says more about the need than a vague one: hit weights count to this power.
+SPECIFICITY = 2.0
+# Further words about the same need in one sentence add this share of their weight.
+MORE_WORDS = 0.5
 # Context weight: another need keeps CONTEXT_SHARE of its weight in a long text when it fills
 # much less of the text than the main need (1 - strength * (1 - CONTEXT_SHARE) * (1 - relative salience)).
 CONTEXT_SHARE = 0.2
 # Focus strength grows with the text's length: caseworker lines (up to FOCUS_FROM words) keep their
 # needs side by side, a story of FOCUS_FULL words or more is read for its main need.
 FOCUS_FROM = 15
+# How sharply the context weight falls with a need's salience relative to the main need's.
+RELATIVE_POWER = 2.0
 FOCUS_FULL = 50
 # The main need weighs at least this much (a story's main need is often told in mild words).
 MAIN_MIN_WEIGHT = 0.85
@@ -92,15 +98,15 @@ def salience(hits: Iterable[tuple[str, float, int]], spans: Sequence[Span]) -> d
     """Per concept: the sum over sentences of its strongest hit there times the sentence's factor.
 
     ``hits``: (concept key, hit weight, token index)."""
-    best: dict[tuple[str, int], float] = {}
+    per: dict[tuple[str, int], list[float]] = {}
     for key, w, pos in hits:
         s = _span_of(spans, pos)
         f = spans[s].factor if s is not None else 1.0
-        k = (key, -1 if s is None else s)
-        if w * f > best.get(k, 0.0):
-            best[k] = w * f
+        per.setdefault((key, -1 if s is None else s), []).append(w ** SPECIFICITY * f)
     out: dict[str, float] = {}
-    for (key, _s), v in best.items():
+    for (key, _s), vs in per.items():
+        vs.sort(reverse=True)
+        v = vs[0] + MORE_WORDS * sum(vs[1:])
         out[key] = out.get(key, 0.0) + v
     return out
 
@@ -134,7 +140,7 @@ def apply_focus(concepts: list[ConceptHit], sal: dict[str, float], first: dict[s
     for c in order[1:]:
         c.role = "context"
         r = min(1.0, sal.get(c.key, c.weight) / top)
-        c.weight *= 1 - strength * (1 - CONTEXT_SHARE) * (1 - r)
+        c.weight *= 1 - strength * (1 - CONTEXT_SHARE) * (1 - r ** RELATIVE_POWER)
     return order
 
 
