@@ -111,6 +111,21 @@ def salience(hits: Iterable[tuple[str, float, int]], spans: Sequence[Span]) -> d
     return out
 
 
+def follow_rules(sal: dict[str, float], raw: dict[str, float], final: dict[str, float]) -> dict[str, float]:
+    """Salience after rules that re-weigh whose need a word is (``raw`` -> ``final`` concept weights):
+    a weakened concept loses salience in proportion, a strengthened or added one gains the difference."""
+    out: dict[str, float] = {}
+    for k, w in final.items():
+        r = raw.get(k, 0.0)
+        v = sal.get(k, 0.0)
+        if r > 0 and w < r:
+            v *= (w / r) ** SPECIFICITY
+        elif w > r:
+            v += w ** SPECIFICITY - r ** SPECIFICITY
+        out[k] = v
+    return out
+
+
 def _span_of(spans: Sequence[Span], pos: int) -> int | None:
     for k, sp in enumerate(spans):
         if sp.start <= pos < sp.end:
@@ -151,4 +166,4 @@ def word_weight(n_terms: int) -> float:
     return math.sqrt(WORD_TERMS0 / n_terms)
 
 
-__all__ = ["sentences", "salience", "apply_focus", "focus_strength", "word_weight", "Span"]
+__all__ = ["sentences", "salience", "follow_rules", "apply_focus", "focus_strength", "word_weight", "Span"]

@@ -11,7 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
-from .focus import apply_focus, salience, sentences, word_weight
+from .focus import apply_focus, follow_rules, salience, sentences, word_weight
 from .models import ConceptHit, Need
 from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
 from .text import NEGATIONS, STOP_WORDS, _WORD_RE, clause_starts
@@ -571,7 +571,7 @@ class NeedParser:
         spans = sentences(norm, [(t[1], t[2]) for t in toks])
         sal = salience(((h.key, h.weight, h.start) for h in chits), spans)
         # the rules above re-weigh whose need a word is: salience follows them
-        sal = {k: v * by_key[k].weight / raw[k] for k, v in sal.items() if k in by_key and raw.get(k)}
+        sal = follow_rules(sal, raw, {k: c.weight for k, c in by_key.items()})
         first = {}
         for h in chits:
             first.setdefault(h.key, h.start)
