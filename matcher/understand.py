@@ -75,6 +75,19 @@ _RX_BABY = re.compile(r"\b(nyfødt\w*|spædbarn\w*|spæd|baby\w*|nybagt\w*)\b")
 _RX_PREGNANT = re.compile(r"\b(gravid\w*|graviditet\w*|venter (?:sit|sin|et|barn)\w*|terminsdato|termin)\b")
 
 
+# words before "N måneder" that make it a span of time, not a baby's age ("der gik fire måneder")
+_MONTH_DURATION_BEFORE = frozenset({"gik", "der", "har", "havde", "været", "varede", "tog", "ventet", "venter",
+                                    "snart", "par", "flere", "mange", "godt", "knap", "næsten", "allerede", "kun"})
+_PAST_BE = frozenset({"var", "blev", "gik", "kom", "fyldte"})
+_RX_WRITER_AGE = re.compile(rf"\bjeg er (?:kun |selv |nu |lige blevet )?({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|$))")
+_RX_WRITER_PARENT = re.compile(
+    r"\b(?:og (?:mor|far|gravid)|(?:mor|far) til|min (?:søn|datter|baby|dreng|pige)|mit barn|mine børn|"
+    r"jeg (?:er|blev) gravid|jeg venter)\b")
+_RX_CHILD_GROUP = re.compile(r"\b(?:børn|drenge|piger|unger|søskende|tvillinger|sønner|døtre|drenge)\b")
+_RX_ONE_PAA = re.compile(rf"\ben på ({_NUM})\b(?!\s*-?\s*(?:mdr|md|mnd|måned|uge|dag))")
+_RX_NEWBORN = re.compile(r"\b(?:en|et|vores|min|mit|den) (?:nyfødt\w*|spædbarn\w*)\b")
+
+
 def _num(s: str) -> int | None:
     s = s.strip()
     if s in NUMBER_WORDS:
@@ -373,6 +386,25 @@ class NeedParser:
                 return True
             return False
 
+        def is_month_duration(m: re.Match) -> bool:
+            a, b = m.span()
+            k = first_tok_at(a)
+            prev = surf[k - 1] if k > 0 else ""
+            if prev in _MONTH_DURATION_BEFORE:
+                return True
+            if re.match(r"\s*(gammel|gamle|gl)\b", norm[b:b + 10]):
+                return False
+            # "på en måned", "på et par uger": a written-out "one" after "på" is a span of time
+            return prev == "på" and m.group(1) in ("en", "et", "få", "nogle")
+
+        def is_past(a: int) -> bool:
+            """An age the child had once: "som 12-årig", "da jeg var omkring syv"."""
+            k = first_tok_at(a)
+            before = surf[max(0, k - 4):k]
+            if before[-1:] == ["som"]:
+                return True
+            return "da" in before and any(w in _PAST_BE for w in before[before.index("da"):])
+
         # parents' ages: "mor på 19", "far (23)"
         for m in _RX_PARENT_PAA.finditer(norm):
             a, b = m.span(2)
@@ -384,14 +416,31 @@ class NeedParser:
             end = b + (yr.end() if yr else 0)
             used_spans.append((a, end))
             mask(a, end)
-            if v is not None and 12 <= v <= 70:
+            k = first_tok_at(m.start(1))
+            if (k > 0 and surf[k - 1] in ("ung", "unge", "voksen", "voksne") and surf[k] in ("mand", "manden", "kvinde")
+                    and v is not None and v <= 35):
+                child.append(v)  # "en ung mand på 23": an adult child keeps his age
+            elif v is not None and 12 <= v <= 70:
                 parent.append(v)
-        # months / weeks / days -> 0
+        # the writer's own age: "jeg er 19 og mor" (a parent), "jeg er 14" (the young person)
+        for m in _RX_WRITER_AGE.finditer(norm):
+            a, b = m.span(1)
+            if overlaps(a, b):
+                continue
+            v = _num(m.group(1))
+            if v is None or not 10 <= v <= 70:
+                continue
+            used_spans.append((a, m.end()))
+            mask(a, m.end())
+            if v >= 25 or _RX_WRITER_PARENT.search(norm):
+                parent.append(v)
+            else:
+                child.append(v)
+        # months / weeks / days -> 0 (unless a duration: "der gik fire måneder", "på en måned")
         for m in _RX_MONTHS.finditer(norm):
             a, b = m.span()
-            if is_duration(a, b) or is_parent(a, b):
-                if is_duration(a, b):
-                    continue
+            if is_duration(a, b) or is_month_duration(m):
+                continue
             used_spans.append((a, b))
             mask(a, b)
             child.append(0)
@@ -409,9 +458,21 @@ class NeedParser:
             end = b + (yr.end() if yr else 0)
             used_spans.append((a, end))
             mask(a, end)
+            if is_past(m.start(1)):
+                continue
             for v in nums:
                 if v is not None and 0 <= v <= 25:
                     child.append(v)
+        # several children told one by one: "tre drenge – en nyfødt, en på tre og en på seks"
+        if _RX_CHILD_GROUP.search(norm):
+            for m in _RX_ONE_PAA.finditer(norm):
+                a, b = m.span(1)
+                v = _num(m.group(1))
+                if overlaps(a, b) or v is None or v > 17:
+                    continue
+                used_spans.append((a, b))
+                mask(a, b)
+                child.append(v)
         # "4 og 7 år", "9-årig", "1½ år", "15 år gl."
         for m in _RX_YEARS_LIST.finditer(norm):
             a, b = m.span()
@@ -434,6 +495,8 @@ class NeedParser:
             ext = re.match(r"\s*(gammel|gamle|gl)\b\.?", norm[b:b + 10])
             if ext:
                 mask(b, b + ext.end())
+            if is_past(a):
+                continue
             if (is_parent(a, b + (ext.end() if ext else 0)) and min(nums) >= 12) or (len(nums) == 1 and nums[0] > 23):
                 parent.extend(nums)
             else:
@@ -454,7 +517,8 @@ class NeedParser:
                     child.append(g + 6)
         if _RX_SCHOOLSTART.search(norm) and not child:
             child.extend([5, 6])
-        if _RX_BABY.search(norm) and not child:
+        # a newborn among several children, a baby, a pregnancy: age 0
+        if _RX_NEWBORN.search(norm) or (_RX_BABY.search(norm) and not child) or _RX_PREGNANT.search(norm):
             child.append(0)
         # de-duplicate, keep first-mention order
         seen: set[int] = set()
