@@ -127,6 +127,8 @@ _FORMAT_NEG_FILLERS = frozenset({
     "vi", "har", "må", "gerne", "så", "meget", "er", "over", "for", "ikke",
 })
 
+_POSSESSIVES = frozenset({"hans", "hendes", "min", "mit", "sin", "sit", "deres", "vores", "din", "dit", "jeres"})
+
 LANGUAGES = {
     "arabisk": "arabisk", "somali": "somali", "somalisk": "somali", "engelsk": "engelsk",
     "tyrkisk": "tyrkisk", "urdu": "urdu", "farsi": "farsi", "persisk": "farsi", "dari": "dari",
@@ -164,6 +166,20 @@ def _tokens_with_case(text: str) -> tuple[str, list[tuple[str, int, int, bool]]]
     else:  # casefolding changed word boundaries: be lenient
         caps = [True] * len(toks)
     return norm, [(s, a, b, c) for (s, a, b), c in zip(toks, caps)]
+
+
+# words that make a place one the family only passes through ("på ferie i Skagen", "flygtede fra")
+_PASSING = frozenset({"ferie", "ferien", "sommerferie", "sommerferien", "tur", "turen", "udflugt", "besøg",
+                      "besøge", "besøger", "besøgte", "rejste", "rejse", "rejsen", "weekend", "opvokset",
+                      "voksede", "født", "flygtede", "flygtet", "stammer", "hospitalet",
+                      "sygehuset", "indlagt", "arbejder", "arbejde", "job", "studerer", "uddannelse"})
+_HOME = frozenset({"bor", "boede", "boende", "bosat", "flyttet", "flytter", "hjemme"})
+
+
+def _in_passing(surf: list[str], i: int) -> bool:
+    """A place named after a word of passing and no word of living, within the few words before it."""
+    before = surf[max(0, i - 4):i]
+    return any(w in _PASSING for w in before) and not any(w in _HOME for w in before)
 
 
 def _sentence_start(norm: str, start: int) -> bool:
@@ -227,6 +243,10 @@ class NeedParser:
                         continue
                 if place.kind in ("by", "bydel") and L == 1 and not cap and not cue:
                     continue
+                if word == "års" and (prev.isdigit() or prev in NUMBER_WORDS or prev in ("mange", "flere", "nogle", "par")):
+                    continue  # "i 3 års tid", "ti års ægteskab": a number's unit, not the town
+                if _in_passing(surf, i):
+                    continue  # "vi var på ferie i Skagen": not where the family lives
                 idx = set(range(i, i + L))
                 j = i + L
                 # "Vejle Kommune", "Kolding-området", "Aarhus V", "kbh NV"
@@ -561,6 +581,8 @@ class NeedParser:
         for a, b, f in hits:
             if s_ := FORMAT_WORDS.get(surf[a]):
                 fmt_idx.update(range(a, b))
+            if a > 0 and surf[a - 1] in _POSSESSIVES:
+                continue  # "de tog hans telefon": a thing, not how the help is given
             if negated(a):
                 if f not in excluded:
                     excluded.append(f)
