@@ -27,6 +27,9 @@ PAST_FACTOR = 0.4
 SPECIFICITY = 2.0
 # Further words about the same need in one sentence add this share of their weight.
 MORE_WORDS = 0.5
+# Needs that are often the consequence of another told in the same story (a child's low mood after
+# bullying, a divorce, a parent's drinking) count this share of their salience: the cause comes first.
+GENERIC = {"trivsel_unge": 0.6}
 # Context weight: another need keeps CONTEXT_SHARE of its weight in a long text when it fills
 # much less of the text than the main need (1 - strength * (1 - CONTEXT_SHARE) * (1 - relative salience)).
 CONTEXT_SHARE = 0.2
@@ -107,7 +110,7 @@ def salience(hits: Iterable[tuple[str, float, int]], spans: Sequence[Span]) -> d
     for (key, _s), vs in per.items():
         vs.sort(reverse=True)
         v = vs[0] + MORE_WORDS * sum(vs[1:])
-        out[key] = out.get(key, 0.0) + v
+        out[key] = out.get(key, 0.0) + v * GENERIC.get(key, 1.0)
     return out
 
 

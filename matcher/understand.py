@@ -13,6 +13,7 @@ from functools import lru_cache
 from .analysis import analyse_tokens, concept_label, default_tagger, terms_of
 from .focus import apply_focus, follow_rules, salience, sentences, word_weight
 from .models import ConceptHit, Need
+from .readings import reread
 from .places import AMBIGUOUS, CUES, DIRECTIONS, STRONG_CUES, Gazetteer, Place, default_gazetteer
 from .text import NEGATIONS, STOP_WORDS, _WORD_RE, clause_starts
 
@@ -410,7 +411,7 @@ class NeedParser:
             a, b = m.span()
             k = first_tok_at(a)
             prev = surf[k - 1] if k > 0 else ""
-            if prev in _MONTH_DURATION_BEFORE:
+            if any(w in _MONTH_DURATION_BEFORE for w in surf[max(0, k - 3):k]):
                 return True
             if re.match(r"\s*(gammel|gamle|gl)\b", norm[b:b + 10]):
                 return False
@@ -626,6 +627,9 @@ class NeedParser:
         clauses = clause_starts(norm, [(t[1], t[2]) for t in toks], surf)
         negated: list[tuple[int, int]] = []
         chits = default_tagger().tag(atoks, clauses, negated)
+        spans = sentences(norm, [(t[1], t[2]) for t in toks])
+        sentence_of = [k for k, sp in enumerate(spans) for _ in range(sp.start, sp.end)]
+        chits = reread(chits, atoks, sentence_of)
         # a negated need's words ("ingen misbrug") are no evidence for it as plain words either,
         # unless a kept term covers them ("ingen netværk")
         kept = {k for h in chits for k in range(h.start, h.end)}
@@ -654,7 +658,6 @@ class NeedParser:
                 ch.weight = 1 - (1 - ch.weight) * 0.2
         raw = {k: c.weight for k, c in by_key.items()}
         self._context_rules(need, by_key, surf)
-        spans = sentences(norm, [(t[1], t[2]) for t in toks])
         sal = salience(((h.key, h.weight, h.start) for h in chits), spans)
         # the rules above re-weigh whose need a word is: salience follows them
         sal = follow_rules(sal, raw, {k: c.weight for k, c in by_key.items()})

@@ -1,0 +1,105 @@
+"""Who, when and whether: re-reading a text's need hits in their context.
+
+The tagger finds need words; a story uses many of them about something other than a present need:
+an accusation the writer rejects ("hun påstår, at han har været voldelig"), a resource the family has
+("der hvor mit netværk er"), a date ("lige før sommerferien", "efter jul"), an hour ("en time hos
+psykologen"), a child's friendships told with the parents' words ("min datter har ingen veninder").
+:func:`reread` returns the hits with their weights changed (or moved to another concept) by these
+general rules of how Danish families write.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from .analysis import ATok, CHit
+
+# A need named inside a reported accusation counts this much ("påstår, at han har slået").
+ACCUSED_FACTOR = 0.25
+# A need word used of what the family has, not what it lacks ("vores gode netværk").
+RESOURCE_FACTOR = 0.15
+# Words that report a claim the writer does not share; a need up to ACCUSED_REACH words later is the claim.
+_CLAIMS = frozenset({"påstår", "påstod", "påstand", "påstande", "beskylder", "beskyldte", "beskyldninger",
+                     "beskyldning", "anklager", "anklage", "anklagede", "anklaget", "mistænkt", "mistænker",
+                     "mistanke", "opdigtede", "opdigtet", "falske", "falsk", "løgn", "løgne", "usande"})
+ACCUSED_REACH = 8
+# Words before a need word that make it something the family has.
+_RESOURCE_BEFORE = frozenset({"godt", "god", "gode", "stort", "stor", "store", "stærkt", "stærk", "stærke",
+                              "fint", "fin", "mit", "min", "vores", "vort", "deres", "heldigvis", "trygt"})
+_RESOURCE_WORDS = frozenset({"netværk", "netværket", "bagland", "baglandet", "familie", "familien", "venner",
+                             "vennerne", "veninder", "fællesskab", "fællesskabet", "støtte"})
+_LACK_BEFORE = frozenset({"mangler", "savner", "intet", "ingen", "uden", "lille", "spinkelt", "svagt", "mistet"})
+# Words before a holiday or a season that make it a date ("før sommerferien", "op til jul").
+_TIME_BEFORE = frozenset({"før", "efter", "inden", "siden", "fra", "over", "sidste", "næste",
+                          "denne", "hele", "forrige", "sidst", "løbet"})
+_DATE_WORDS = frozenset({"sommerferien", "sommerferie", "ferien", "efterårsferien", "vinterferien",
+                         "påskeferien", "jul", "julen", "sommer", "sommeren", "weekenden", "påske", "påsken"})
+_DATE_CONCEPTS = frozenset({"ferie_oplevelser", "materiel_hjaelp"})
+# "en time", "hver time", "to timer hos": an hour or an appointment, not a school lesson.
+_HOUR_BEFORE = frozenset({"en", "et", "hver", "halv", "halvanden", "to", "tre", "fire", "få", "par", "nogle"})
+# A child's friendships: the words of the parents' network need, said of a child.
+_CHILD_WORDS = frozenset({"datter", "datteren", "søn", "sønnen", "dreng", "drengen", "pige", "pigen", "barnet",
+                          "barn", "teenager", "teenageren", "storebror", "lillebror", "storesøster",
+                          "lillesøster", "knægten", "tøsen", "eleven", "barnebarn", "barnebarnet"})
+_ADULT_SUBJECTS = frozenset({"jeg", "vi", "mor", "far", "moren", "faren", "forældrene", "min mand", "mig", "os"})
+_FRIEND_WORDS = frozenset({"veninder", "venner", "veninde", "ven", "kammerater", "kammerat", "alene", "ensom",
+                           "ensomt", "isoleret", "udenfor"})
+
+
+def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int]) -> list[CHit]:
+    """The hits after the rules above. ``sentence_of[i]``: the sentence index of token i."""
+    surf = [t.surface for t in toks]
+    out: list[CHit] = []
+    for h in hits:
+        words = surf[h.start:h.end]
+        before = surf[max(0, h.start - 3):h.start]
+        w = h.weight
+        if _accused(surf, h.start, sentence_of):
+            w *= ACCUSED_FACTOR
+        elif (any(x in _RESOURCE_WORDS for x in words) and any(x in _RESOURCE_BEFORE for x in before[-2:])
+              and not any(x in _LACK_BEFORE for x in before + words)):
+            w *= RESOURCE_FACTOR
+        elif h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and before[-1:] and \
+                before[-1] in _TIME_BEFORE:
+            continue  # a date, not a wish for a holiday or Christmas help
+        elif words == ["time"] and ((before[-1:] and before[-1] in _HOUR_BEFORE)
+                                    or surf[h.end:h.end + 1] == ["hos"]):
+            continue
+        elif h.key == "netvaerk_foraeldre" and any(x in _FRIEND_WORDS for x in words) and \
+                _child_subject(surf, h.start, sentence_of):
+            out.append(replace(h, key="trivsel_unge", weight=w * 0.9))
+            continue
+        out.append(h if w == h.weight else replace(h, weight=w))
+    return out
+
+
+def _accused(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> bool:
+    s = sentence_of[i]
+    for j in range(i - 1, max(-1, i - ACCUSED_REACH - 1), -1):
+        if sentence_of[j] != s:
+            break
+        if surf[j] in _CLAIMS:
+            return True
+    # "anklager om vold, som er opdigtede": the claim word follows within the sentence
+    for j in range(i + 1, min(len(surf), i + 6)):
+        if sentence_of[j] != s:
+            break
+        if surf[j] in ("opdigtede", "opdigtet", "falske", "usande", "løgn"):
+            return True
+    return False
+
+
+def _child_subject(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> bool:
+    """The nearest person before token i in its sentence is a child ("min datter har ingen veninder")."""
+    s = sentence_of[i]
+    for j in range(i - 1, -1, -1):
+        if sentence_of[j] != s:
+            return False
+        if surf[j] in _CHILD_WORDS:
+            return True
+        if surf[j] in _ADULT_SUBJECTS:
+            return False
+    return False
+
+
+__all__ = ["reread"]
