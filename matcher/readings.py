@@ -90,7 +90,8 @@ def _accused(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> bool:
 
 
 def _child_subject(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> bool:
-    """The nearest person before token i in its sentence is a child ("min datter har ingen veninder")."""
+    """The nearest person before token i in its sentence is a child ("min datter har ingen veninder"),
+    or a "han"/"hun" whose nearest named person before it is one ("en pige på 9. Hun har ingen veninder")."""
     s = sentence_of[i]
     for j in range(i - 1, -1, -1):
         if sentence_of[j] != s:
@@ -99,7 +100,37 @@ def _child_subject(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> b
             return True
         if surf[j] in _ADULT_SUBJECTS:
             return False
+        if surf[j] in _PRONOUNS:
+            return _refers_to_child(surf, j)
     return False
+
+
+def _refers_to_child(surf: Sequence[str], j: int) -> bool:
+    """"han"/"hun" at token j: is the nearest person of that gender named before it a child?"""
+    female = surf[j] == "hun"
+    for k in range(j - 1, max(-1, j - 40), -1):
+        w = surf[k]
+        g = _GENDER.get(w)
+        if g is not None and g != female:
+            continue
+        if w in _CHILD_WORDS:
+            return True
+        if w in _ADULT_NOUNS:
+            return False
+    return False
+
+
+_PRONOUNS = frozenset({"han", "hun"})
+# True: female, False: male (persons without a gender in the word match either pronoun).
+_GENDER = {**{w: True for w in ("pige", "pigen", "datter", "datteren", "storesøster", "lillesøster", "tøsen", "mor",
+                                "moren", "kone", "konen", "ekskone", "mormor", "farmor", "stedmor", "bonusmor",
+                                "veninde", "søster", "kvinde", "kvinden")},
+           **{w: False for w in ("dreng", "drengen", "søn", "sønnen", "storebror", "lillebror", "knægten", "far",
+                                 "faren", "mand", "manden", "eksmand", "morfar", "farfar", "stedfar", "bonusfar",
+                                 "bror")}}
+_ADULT_NOUNS = frozenset({"kvinde", "kvinden", "mor", "far", "moren", "faren", "mand", "manden", "kæreste", "kæresten", "eksmand",
+                          "ekskone", "kone", "konen", "mormor", "farmor", "morfar", "farfar", "stedfar", "stedmor",
+                          "bonusfar", "bonusmor", "partner", "partneren", "veninde", "søster", "bror"})
 
 
 __all__ = ["reread"]

@@ -81,6 +81,9 @@ _MONTH_DURATION_BEFORE = frozenset({"gik", "der", "har", "havde", "været", "var
                                     "snart", "par", "flere", "mange", "godt", "knap", "næsten", "allerede", "kun"})
 _PAST_BE = frozenset({"var", "blev", "gik", "kom", "fyldte"})
 _RX_WRITER_AGE = re.compile(rf"\bjeg er (?:kun |selv |nu |lige blevet )?({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|$))")
+_RX_PRONOUN_AGE = re.compile(
+    rf"\b(?:(?:han|hun|drengen|pigen|sønnen|datteren|barnet) er (?:nu |lige blevet |snart )?|er (?:han|hun) (?:nu )?)"
+    rf"({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|$))")
 _RX_WRITER_PARENT = re.compile(
     r"\b(?:og (?:mor|far|gravid)|(?:mor|far) til|min (?:søn|datter|baby|dreng|pige)|mit barn|mine børn|"
     r"jeg (?:er|blev) gravid|jeg venter)\b")
@@ -443,6 +446,15 @@ class NeedParser:
                 child.append(v)  # "en ung mand på 23": an adult child keeps his age
             elif v is not None and 12 <= v <= 70:
                 parent.append(v)
+        # a child's age told in a sentence of its own: "nu er han 12", "hun er 15 år"
+        for m in _RX_PRONOUN_AGE.finditer(norm):
+            a, b = m.span(1)
+            v = _num(m.group(1))
+            if overlaps(a, b) or v is None or v > 30 or is_past(m.start()):
+                continue
+            used_spans.append((a, b))
+            mask(a, m.end())
+            child.append(v)
         # the writer's own age: "jeg er 19 og mor" (a parent), "jeg er 14" (the young person)
         for m in _RX_WRITER_AGE.finditer(norm):
             a, b = m.span(1)
