@@ -97,12 +97,14 @@ def _factor(text: str) -> float:
     return f
 
 
-def salience(hits: Iterable[tuple[str, float, int]], spans: Sequence[Span]) -> dict[str, float]:
+def salience(hits: Iterable[tuple[str, float, int, int]], spans: Sequence[Span]) -> dict[str, float]:
     """Per concept: the sum over sentences of its strongest hit there times the sentence's factor.
 
-    ``hits``: (concept key, hit weight, token index)."""
+    ``hits``: (concept key, hit weight, first token, end token)."""
     per: dict[tuple[str, int], list[float]] = {}
-    for key, w, pos in hits:
+    # a phrase and a word inside it ("i fængsel", "fængsel") both count: a need named in a phrase is
+    # named more clearly than by a single word
+    for key, w, pos, _end in hits:
         s = _span_of(spans, pos)
         f = spans[s].factor if s is not None else 1.0
         per.setdefault((key, -1 if s is None else s), []).append(w ** SPECIFICITY * f)

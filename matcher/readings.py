@@ -49,6 +49,8 @@ _FRIEND_WORDS = frozenset({"veninder", "venner", "veninde", "ven", "kammerater",
 def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int]) -> list[CHit]:
     """The hits after the rules above. ``sentence_of[i]``: the sentence index of token i."""
     surf = [t.surface for t in toks]
+    # a need word used of what the family has makes the whole sentence's words of that need a resource
+    resources = {(h.key, sentence_of[h.start]) for h in hits if _resource(surf, h)}
     out: list[CHit] = []
     for h in hits:
         words = surf[h.start:h.end]
@@ -56,8 +58,7 @@ def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int
         w = h.weight
         if _accused(surf, h.start, sentence_of):
             w *= ACCUSED_FACTOR
-        elif (any(x in _RESOURCE_WORDS for x in words) and any(x in _RESOURCE_BEFORE for x in before[-2:])
-              and not any(x in _LACK_BEFORE for x in before + words)):
+        elif (h.key, sentence_of[h.start]) in resources:
             w *= RESOURCE_FACTOR
         elif h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and before[-1:] and \
                 before[-1] in _TIME_BEFORE:
@@ -71,6 +72,13 @@ def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int
             continue
         out.append(h if w == h.weight else replace(h, weight=w))
     return out
+
+
+def _resource(surf: Sequence[str], h: CHit) -> bool:
+    words = surf[h.start:h.end]
+    before = surf[max(0, h.start - 2):h.start]
+    return (any(x in _RESOURCE_WORDS for x in words) and any(x in _RESOURCE_BEFORE for x in before)
+            and not any(x in _LACK_BEFORE for x in surf[max(0, h.start - 3):h.end]))
 
 
 def _accused(surf: Sequence[str], i: int, sentence_of: Sequence[int]) -> bool:

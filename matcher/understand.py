@@ -83,7 +83,7 @@ _PAST_BE = frozenset({"var", "blev", "gik", "kom", "fyldte"})
 _RX_WRITER_AGE = re.compile(rf"\bjeg er (?:kun |selv |nu |lige blevet )?({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|$))")
 _RX_PRONOUN_AGE = re.compile(
     rf"\b(?:(?:han|hun|drengen|pigen|sønnen|datteren|barnet) er (?:nu |lige blevet |snart )?|er (?:han|hun) (?:nu )?)"
-    rf"({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|$))")
+    rf"({_NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|nu\b|$))")
 _RX_WRITER_PARENT = re.compile(
     r"\b(?:og (?:mor|far|gravid)|(?:mor|far) til|min (?:søn|datter|baby|dreng|pige)|mit barn|mine børn|"
     r"jeg (?:er|blev) gravid|jeg venter)\b")
@@ -670,7 +670,7 @@ class NeedParser:
                 ch.weight = 1 - (1 - ch.weight) * 0.2
         raw = {k: c.weight for k, c in by_key.items()}
         self._context_rules(need, by_key, surf)
-        sal = salience(((h.key, h.weight, h.start) for h in chits), spans)
+        sal = salience(((h.key, h.weight, h.start, h.end) for h in chits), spans)
         # the rules above re-weigh whose need a word is: salience follows them
         sal = follow_rules(sal, raw, {k: c.weight for k, c in by_key.items()})
         first = {}
