@@ -52,6 +52,9 @@ _ASK = re.compile(
     r"håber|mangler|savner|hjælp til|hjælpe (?:ham|hende|os|mig|dem)|råd (?:om|til)|gode råd)\b"
 )
 _NOW = re.compile(r"\b(?:nu|lige nu|i dag|for tiden|efterhånden|stadig|længere|mere og mere|hver dag|hele tiden)\b")
+_RESOLVED = re.compile(
+    r"\b(?:(?:går|gik|har det|er) (?:fint|godt|bedre|ok) (?:nu|igen|i dag)|overstået|det er slut|er ovre|"
+    r"ikke (?:længere|mere) (?:et problem|noget problem)|kom(?:mer)? (?:godt )?over det|fået styr på)\b")
 _PAST = re.compile(
     r"\b(?:for (?:\w+ )?(?:\w+ )?(?:år|måneder|uger|tid) siden|dengang|engang|tidligere|i sin tid|"
     r"da (?:jeg|han|hun|vi|de|den|det|min|mit|mine|hans|hendes) (?:\w+ )?(?:var|blev|gik|kom|fik|havde|begyndte|mistede|flyttede)|"
@@ -90,8 +93,8 @@ def _factor(text: str) -> float:
     if _ASK.search(text):
         f *= ASK_FACTOR
     now = bool(_NOW.search(text))
-    if _PAST.search(text) and not now:
-        f *= PAST_FACTOR
+    if _RESOLVED.search(text) or (_PAST.search(text) and not now):
+        f *= PAST_FACTOR      # the backstory, or something the writer says is over ("det går fint nu")
     elif now:
         f *= NOW_FACTOR
     return f
