@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from .models import ConceptHit
 
@@ -174,4 +174,4 @@ def word_weight(n_terms: int) -> float:
     return math.sqrt(WORD_TERMS0 / n_terms)
 
 
-__all__ = ["sentences", "salience", "follow_rules", "apply_focus", "focus_strength", "word_weight", "Span"]
+__all__ = ["Span", "apply_focus", "focus_strength", "follow_rules", "salience", "sentences", "word_weight"]

@@ -9,8 +9,8 @@ general rules of how Danish families write.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from .analysis import ATok, CHit
 

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.matcher.test_quality import K, engine, grades_for, load_set, ndcg_at_k, recall_at_k, reciprocal_rank
+from tests.matcher.test_quality import (
+    K,
+    engine,
+    grades_for,
+    load_set,
+    ndcg_at_k,
+    recall_at_k,
+    reciprocal_rank,
+)
 
 STORIES = Path(__file__).parent / "data" / "own_stories.json"
 

@@ -206,4 +206,4 @@ def test_the_engine_uses_the_focused_need():
     ])
     text = ("Jeg har et godt netværk af andre forældre, og vi hjælper hinanden. Men min datter på 10 bliver "
             "mobbet, og de andre piger griner af hende hver dag. Hvor kan hun få hjælp?")
-    assert [h.offer_id for h in eng.match(text).results][0] == 2
+    assert next(h.offer_id for h in eng.match(text).results) == 2
