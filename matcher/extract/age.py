@@ -51,7 +51,7 @@ _RX_YEARS_LIST = re.compile(
     rf"\b({NUM}(?:\s*(?:,|og|&|-|–)\s*{NUM})*)\s*-?\s*(år|års|årig|årige|åring|åringer)\b"
 )
 _RX_CHILD_PAA = re.compile(
-    r"\b(" + "|".join(CHILD_NOUNS) + rf")\s*(?:på|,|\(|er|:)\s*({NUM}(?:\s*(?:,|og|&)\s*{NUM})*)(?!\s*[.]?\s*klasse)\b"
+    r"\b(" + "|".join(CHILD_NOUNS) + rf")\s*(?:,\s*på|på|,|\(|er|:)\s*({NUM}(?:\s*(?:,|og|&)\s*{NUM})*)(?!\s*[.]?\s*klasse)\b"
 )
 _RX_PARENT_PAA = re.compile(
     r"\b(" + "|".join(sorted(PARENT_NOUNS, key=len, reverse=True)) + r")\s*(?:på|,|\(|er)\s*(\d{2})\b"
@@ -74,6 +74,8 @@ _RX_WRITER_PARENT = re.compile(
 _RX_CHILD_GROUP = re.compile(r"\b(?:børn|drenge|piger|unger|søskende|tvillinger|sønner|døtre|drenge)\b")
 _RX_ONE_PAA = re.compile(rf"\ben på ({NUM})\b(?!\s*-?\s*(?:mdr|md|mnd|måned|uge|dag))")
 _RX_NEWBORN = re.compile(r"\b(?:en|et|vores|min|mit|den) (?:nyfødt\w*|spædbarn\w*)\b")
+# a school class told in the past tense ("i 9. klasse fik han ...", "da hun gik i 3. klasse")
+_RX_PAST_CLASS = re.compile(r"\b(?:fik|gik|var|blev|havde|begyndte|startede|kom|mistede|skiftede|dengang|da)\b")
 _RX_SHORT_UNIT = re.compile(r"\s*-?\s*(mdr|md|mnd|måned|uge|dag)")
 _RX_YEAR_UNIT = re.compile(r"\s*-?\s*(år|årig|årige|års)\b(\s*gl\.?|\s*gammel)?")
 _RX_OLD = re.compile(r"\s*(gammel|gamle|gl)\b\.?")
@@ -282,7 +284,9 @@ class _AgeReader:
         return bool(re.match(r"\s*(gammel|gl)", self.norm[m.end():m.end() + 10]))
 
     def _classes(self) -> None:
-        """School class: "3. klasse" -> 9 (unless an explicit age is given right after)."""
+        """School class: "3. klasse" -> 9 (unless an explicit age is given right after, or the class is
+        the backstory of a child whose age is given: "i 9. klasse fik han de forkerte venner. Nu er han 23")."""
+        aged = bool(self.child)
         for m in _RX_CLASS.finditer(self.norm):
             a, b = m.span()
             if self.overlaps(a, b):
@@ -290,12 +294,20 @@ class _AgeReader:
             self.mask(a, b)
             if re.match(rf"\s*[(,–-]?\s*{NUM}\s*-?\s*år", self.norm[b:b + 20]):
                 continue
+            if aged and _RX_PAST_CLASS.search(self._sentence_at(a)):
+                continue
             if m.group(2):
                 self.child.append(6)
             else:
                 g = int(m.group(1) or m.group(3))
                 if 0 <= g <= 10:
                     self.child.append(g + 6)
+
+    def _sentence_at(self, pos: int) -> str:
+        lo = max(self.norm.rfind(c, 0, pos) for c in ".!?\n") + 1
+        his = [self.norm.find(c, pos) for c in ".!?\n"]
+        hi = min([h for h in his if h >= 0], default=len(self.norm))
+        return self.norm[lo:hi]
 
     def _school_and_babies(self) -> None:
         """Starting school (5-6) when no age is named; a newborn, a baby, a pregnancy: age 0."""

@@ -170,6 +170,9 @@ def test_needs_described_not_named():
     ("Vi har tre drenge – en nyfødt, en på tre og en på seks.", [0, 3, 6]),      # several children
     ("Jeg er mor til en ung mand på 23, som er kommet i dårligt selskab.", [23]),  # an adult child keeps his age
     ("mor med baby på 4 mdr", [0]),
+    ("To af vores børn, på fem og ni, bor hos deres far.", [5, 9]),
+    ("I 4. klasse fik han de forkerte venner. Han er 17 nu.", [17]),        # a past class is not current
+    ("Min datter går i 4. klasse.", [10]),
 ])
 def test_ages_in_a_story(text, ages):
     assert sorted(understand(text).child_ages) == sorted(ages)
