@@ -76,6 +76,7 @@ _RX_ONE_PAA = re.compile(rf"\ben på ({NUM})\b(?!\s*-?\s*(?:mdr|md|mnd|måned|ug
 _RX_NEWBORN = re.compile(r"\b(?:en|et|vores|min|mit|den) (?:nyfødt\w*|spædbarn\w*)\b")
 # a school class told in the past tense ("i 9. klasse fik han ...", "da hun gik i 3. klasse")
 _RX_PAST_CLASS = re.compile(r"\b(?:fik|gik|var|blev|havde|begyndte|startede|kom|mistede|skiftede|dengang|da)\b")
+_RX_SENTENCE_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n")
 _RX_SHORT_UNIT = re.compile(r"\s*-?\s*(mdr|md|mnd|måned|uge|dag)")
 _RX_YEAR_UNIT = re.compile(r"\s*-?\s*(år|årig|årige|års)\b(\s*gl\.?|\s*gammel)?")
 _RX_OLD = re.compile(r"\s*(gammel|gamle|gl)\b\.?")
@@ -304,10 +305,10 @@ class _AgeReader:
                     self.child.append(g + 6)
 
     def _sentence_at(self, pos: int) -> str:
-        lo = max(self.norm.rfind(c, 0, pos) for c in ".!?\n") + 1
-        his = [self.norm.find(c, pos) for c in ".!?\n"]
-        hi = min([h for h in his if h >= 0], default=len(self.norm))
-        return self.norm[lo:hi]
+        """The sentence around ``pos`` ("4. klasse": a number's full stop ends no sentence)."""
+        lo = max((m.end() for m in _RX_SENTENCE_END.finditer(self.norm, 0, pos)), default=0)
+        m = _RX_SENTENCE_END.search(self.norm, pos)
+        return self.norm[lo:m.start() if m else len(self.norm)]
 
     def _school_and_babies(self) -> None:
         """Starting school (5-6) when no age is named; a newborn, a baby, a pregnancy: age 0."""
