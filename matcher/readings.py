@@ -18,6 +18,10 @@ from .analysis import ATok, CHit
 ACCUSED_FACTOR = 0.25
 # A need word used of what the family has, not what it lacks ("vores gode netværk").
 RESOURCE_FACTOR = 0.15
+# "Alone" said by a writer who names a partner is loneliness in the task, not single parenthood.
+PARTNERED_FACTOR = 0.3
+_MY = frozenset({"min", "mit", "vores"})
+_PARTNERS = frozenset({"mand", "kone", "kæreste", "partner", "ægtefælle", "samlever"})
 # Words that report a claim the writer does not share; a need up to ACCUSED_REACH words later is the claim.
 _CLAIMS = frozenset({"påstår", "påstod", "påstand", "påstande", "beskylder", "beskyldte", "beskyldninger",
                      "beskyldning", "anklager", "anklage", "anklagede", "anklaget", "mistænkt", "mistænker",
@@ -51,6 +55,7 @@ def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int
     surf = [t.surface for t in toks]
     # a need word used of what the family has makes the whole sentence's words of that need a resource
     resources = {(h.key, sentence_of[h.start]) for h in hits if _resource(surf, h)}
+    partner = any(surf[k] in _MY and surf[k + 1] in _PARTNERS for k in range(len(surf) - 1))
     out: list[CHit] = []
     for h in hits:
         words = surf[h.start:h.end]
@@ -60,6 +65,8 @@ def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int
             w *= ACCUSED_FACTOR
         elif (h.key, sentence_of[h.start]) in resources:
             w *= RESOURCE_FACTOR
+        elif h.key == "unge_enlige_foraeldre" and "alene" in words and partner:
+            w *= PARTNERED_FACTOR  # "min mand og jeg ... jeg står meget alene": alone with it, not a single parent
         elif h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and before[-1:] and \
                 before[-1] in _TIME_BEFORE:
             continue  # a date, not a wish for a holiday or Christmas help

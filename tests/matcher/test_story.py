@@ -210,3 +210,10 @@ def test_the_engine_uses_the_focused_need():
     text = ("Jeg har et godt netværk af andre forældre, og vi hjælper hinanden. Men min datter på 10 bliver "
             "mobbet, og de andre piger griner af hende hver dag. Hvor kan hun få hjælp?")
     assert next(h.offer_id for h in eng.match(text).results) == 2
+
+
+def test_alone_with_it_beside_a_partner_is_not_single_parenthood():
+    partnered = weights("Min mand og jeg er uenige om, hvad vi skal gøre, og jeg står meget alene med det.")
+    single = weights("Jeg står alene med to børn, efter min eksmand rejste.")
+    assert partnered.get("unge_enlige_foraeldre", 0.0) < 0.5
+    assert single["unge_enlige_foraeldre"] >= 0.9
