@@ -10,7 +10,7 @@ general rules of how Danish families write.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .analysis import ATok, CHit
 
@@ -22,6 +22,8 @@ RESOURCE_FACTOR = 0.15
 PARTNERED_FACTOR = 0.3
 _MY = frozenset({"min", "mit", "vores"})
 _PARTNERS = frozenset({"mand", "kone", "kæreste", "partner", "ægtefælle", "samlever"})
+_SIBLINGS = frozenset({"storebror", "storesøster", "storebroren", "storesøsteren"})
+_POSSESSIVE = frozenset({"hans", "hendes", "min", "mit", "sin", "sit", "deres", "vores", "din", "jeres"})
 # Words that report a claim the writer does not share; a need up to ACCUSED_REACH words later is the claim.
 _CLAIMS = frozenset({"påstår", "påstod", "påstand", "påstande", "beskylder", "beskyldte", "beskyldninger",
                      "beskyldning", "anklager", "anklage", "anklagede", "anklaget", "mistænkt", "mistænker",
@@ -53,32 +55,59 @@ _FRIEND_WORDS = frozenset({"veninder", "venner", "veninde", "ven", "kammerater",
 def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int]) -> list[CHit]:
     """The hits after the rules above. ``sentence_of[i]``: the sentence index of token i."""
     surf = [t.surface for t in toks]
-    # a need word used of what the family has makes the whole sentence's words of that need a resource
-    resources = {(h.key, sentence_of[h.start]) for h in hits if _resource(surf, h)}
-    partner = any(surf[k] in _MY and surf[k + 1] in _PARTNERS for k in range(len(surf) - 1))
+    ctx = _Context(surf, sentence_of,
+                   # a need word used of what the family has makes the sentence's words of that need a resource
+                   {(h.key, sentence_of[h.start]) for h in hits if _resource(surf, h)},
+                   any(surf[k] in _MY and surf[k + 1] in _PARTNERS for k in range(len(surf) - 1)))
     out: list[CHit] = []
     for h in hits:
-        words = surf[h.start:h.end]
-        before = surf[max(0, h.start - 3):h.start]
-        w = h.weight
-        if _accused(surf, h.start, sentence_of):
-            w *= ACCUSED_FACTOR
-        elif (h.key, sentence_of[h.start]) in resources:
-            w *= RESOURCE_FACTOR
-        elif h.key == "unge_enlige_foraeldre" and "alene" in words and partner:
-            w *= PARTNERED_FACTOR  # "min mand og jeg ... jeg står meget alene": alone with it, not a single parent
-        elif h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and before[-1:] and \
-                before[-1] in _TIME_BEFORE:
-            continue  # a date, not a wish for a holiday or Christmas help
-        elif words == ["time"] and ((before[-1:] and before[-1] in _HOUR_BEFORE)
-                                    or surf[h.end:h.end + 1] == ["hos"]):
+        if _not_a_need(ctx, h):
             continue
-        elif h.key == "netvaerk_foraeldre" and any(x in _FRIEND_WORDS for x in words) and \
+        if h.key == "netvaerk_foraeldre" and any(x in _FRIEND_WORDS for x in surf[h.start:h.end]) and \
                 _child_subject(surf, h.start, sentence_of):
-            out.append(replace(h, key="trivsel_unge", weight=w * 0.9))
+            out.append(replace(h, key="trivsel_unge", weight=h.weight * 0.9))
             continue
+        w = h.weight * _factor(ctx, h)
         out.append(h if w == h.weight else replace(h, weight=w))
     return out
+
+
+@dataclass(frozen=True)
+class _Context:
+    surf: Sequence[str]
+    sentence_of: Sequence[int]
+    resources: set[tuple[str, int]]
+    partner: bool                      # the writer names a partner ("min mand")
+
+
+def _factor(ctx: _Context, h: CHit) -> float:
+    """How much of its weight a hit keeps: less inside an accusation, as a resource, or "alone" said by a
+    writer with a partner ("min mand og jeg ... jeg står meget alene": alone with it, not a single parent)."""
+    if _accused(ctx.surf, h.start, ctx.sentence_of):
+        return ACCUSED_FACTOR
+    if (h.key, ctx.sentence_of[h.start]) in ctx.resources:
+        return RESOURCE_FACTOR
+    if h.key == "unge_enlige_foraeldre" and "alene" in ctx.surf[h.start:h.end] and ctx.partner:
+        return PARTNERED_FACTOR
+    return 1.0
+
+
+def _not_a_need(ctx: _Context, h: CHit) -> bool:
+    """A sibling ("hans storesøster på 7"), a date ("før sommerferien"), an hour ("en time hos")."""
+    surf = ctx.surf
+    words = surf[h.start:h.end]
+    prev = surf[h.start - 1] if h.start > 0 else ""
+    nxt = surf[h.end] if h.end < len(surf) else ""
+    if h.key == "mentor_unge" and any(x in _SIBLINGS for x in words) and _a_sibling(surf, h):
+        return True
+    if h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and prev in _TIME_BEFORE:
+        return True
+    return words == ["time"] and (prev in _HOUR_BEFORE or nxt == "hos")
+
+
+def _a_sibling(surf: Sequence[str], h: CHit) -> bool:
+    return (h.start > 0 and surf[h.start - 1] in _POSSESSIVE) or surf[h.end:h.end + 1] == ["på"] or \
+        surf[h.end:h.end + 1] in (["og"], [","])
 
 
 def _resource(surf: Sequence[str], h: CHit) -> bool:

@@ -50,7 +50,7 @@ class NeedParser:
         need.free_only = free_only(t.norm)
         need.languages = languages(t.surf)
         need.audience = audience(t.surf)
-        situation = Situation(need.child_ages, need.parent_ages, need.pregnant)
+        situation = Situation(need.child_ages, need.parent_ages, need.pregnant, ages.young_writer)
         needs = read_needs(t, situation, place.masked | ages.masked, fmt.masked, known)
         need.concepts = needs.concepts
         need.term_weights = needs.term_weights

@@ -69,7 +69,8 @@ _RX_PRONOUN_AGE = re.compile(
     rf"\b(?:(?:han|hun|drengen|pigen|sønnen|datteren|barnet) er (?:nu |lige blevet |snart )?|er (?:han|hun) (?:nu )?)"
     rf"({NUM})(?:\s*år(?:\s*gammel)?)?(?=\s*(?:[,.;!?–-]|og\b|nu\b|$))")
 _RX_WRITER_PARENT = re.compile(
-    r"\b(?:og (?:mor|far|gravid)|(?:mor|far) til|min (?:søn|datter|baby|dreng|pige)|mit barn|mine børn|"
+    r"\b(?:og (?:mor|far|gravid)|(?:mor|far) til|min (?:lille |store )?(?:søn|datter|baby|dreng|pige)|mit barn|"
+    r"mine børn|(?:har|fik|fået) (?:en|et|to|tre|fire) (?:lille )?(?:søn|datter|baby|dreng|pige|barn|børn|sønner|døtre)|"
     r"jeg (?:er|blev) gravid|jeg venter)\b")
 _RX_CHILD_GROUP = re.compile(r"\b(?:børn|drenge|piger|unger|søskende|tvillinger|sønner|døtre|drenge)\b")
 _RX_ONE_PAA = re.compile(rf"\ben på ({NUM})\b(?!\s*-?\s*(?:mdr|md|mnd|måned|uge|dag))")
@@ -87,6 +88,7 @@ class AgeReading:
     child_ages: list[int] = field(default_factory=list)
     parent_ages: list[int] = field(default_factory=list)
     masked: set[int] = field(default_factory=set)
+    young_writer: bool = False   # the writer is the young person ("jeg er 14")
 
 
 def extract_ages(t: Text) -> AgeReading:
@@ -106,12 +108,14 @@ class _AgeReader:
         self.parent: list[int] = []
         self.masked: set[int] = set()
         self.used: list[tuple[int, int]] = []
+        self.young_writer = False
 
     def read(self) -> AgeReading:
         for step in (self._parents, self._pronoun_ages, self._writer, self._months, self._child_nouns,
                      self._one_by_one, self._years, self._classes, self._school_and_babies):
             step()
-        return AgeReading(list(dict.fromkeys(self.child)), list(dict.fromkeys(self.parent)), self.masked)
+        return AgeReading(list(dict.fromkeys(self.child)), list(dict.fromkeys(self.parent)), self.masked,
+                          self.young_writer)
 
     # -- helpers --------------------------------------------------------------
     def overlaps(self, a: int, b: int) -> bool:
@@ -219,6 +223,7 @@ class _AgeReader:
                 self.parent.append(v)
             else:
                 self.child.append(v)
+                self.young_writer = True
 
     def _months(self) -> None:
         """Months, weeks, days: a baby (0), unless a span of time ("der gik fire måneder", "på en måned")."""

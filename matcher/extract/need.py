@@ -37,6 +37,7 @@ class Situation:
     child_ages: list[int]
     parent_ages: list[int]
     pregnant: bool
+    young_writer: bool = False   # the young person writes ("jeg er 15 og meget ensom")
 
 
 def read_needs(t: Text, situation: Situation, masked: set[int], format_idx: set[int],
@@ -116,6 +117,8 @@ def context_rules(situation: Situation, by_key: dict[str, ConceptHit], surf: lis
     child_subject = not baby and any(s in _CHILD_SUBJECTS for s in surf) and not parent_named
     youth = any(a >= 6 for a in ages) or any(s in _YOUTH_WORDS for s in surf) or child_subject
     _childs_mood(by_key, child_subject or (youth and not baby and not parent_named))
+    if situation.young_writer:
+        _young_writers_loneliness(by_key)
     _fathers(by_key, surf)
     _stages(by_key, ages, surf)
     tr = by_key.get("trivsel_unge")
@@ -147,6 +150,15 @@ def _childs_mood(by_key: dict[str, ConceptHit], about_child: bool) -> None:
         return
     _strengthen(by_key, "trivsel_unge", ps.words, ps.weight * 0.9)
     ps.weight *= 0.3
+
+
+def _young_writers_loneliness(by_key: dict[str, ConceptHit]) -> None:
+    """A young person's own loneliness is the young person's wellbeing, not the parents' network."""
+    nw = by_key.get("netvaerk_foraeldre")
+    if nw is None:
+        return
+    _strengthen(by_key, "trivsel_unge", nw.words, nw.weight * 0.9)
+    nw.weight *= 0.3
 
 
 def _fathers(by_key: dict[str, ConceptHit], surf: list[str]) -> None:

@@ -217,3 +217,15 @@ def test_alone_with_it_beside_a_partner_is_not_single_parenthood():
     single = weights("Jeg står alene med to børn, efter min eksmand rejste.")
     assert partnered.get("unge_enlige_foraeldre", 0.0) < 0.5
     assert single["unge_enlige_foraeldre"] >= 0.9
+
+
+def test_a_young_writers_own_loneliness_is_the_young_persons_need():
+    ks = keys("Jeg er 15 og meget ensom. Min mor arbejder hele tiden, og jeg har ingen venner i min nye klasse.")
+    assert ks[0] == "trivsel_unge"
+    # a young parent writing about herself keeps the parents' need
+    assert "trivsel_unge" not in keys("Jeg er 20 og har en søn på halvandet år, og jeg er meget ensom.")[:1]
+
+
+def test_a_sibling_is_not_a_big_brother_mentor():
+    assert "mentor_unge" not in keys("Vi mistede vores lille dreng, og hans storesøster på 7 har det svært.")
+    assert "mentor_unge" in keys("Han har brug for en storebror-ordning eller en mentor.")
