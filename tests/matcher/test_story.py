@@ -229,3 +229,15 @@ def test_a_young_writers_own_loneliness_is_the_young_persons_need():
 def test_a_sibling_is_not_a_big_brother_mentor():
     assert "mentor_unge" not in keys("Vi mistede vores lille dreng, og hans storesøster på 7 har det svært.")
     assert "mentor_unge" in keys("Han har brug for en storebror-ordning eller en mentor.")
+
+
+# ---------- offers in real NGO wording ----------
+
+def test_an_offer_listing_everything_it_touches_is_about_each_listed_need_less():
+    from matcher.rank import analyse_offer
+    listing = analyse_offer({"title": "Rådgivning for familier",
+                             "description": "Vi taler om skilsmisse, sorg, mobning og angst."}).concepts
+    focused = analyse_offer({"title": "Sorggruppe for børn",
+                             "description": "En gruppe for børn, der har mistet en forælder."}).concepts
+    assert listing["sorg"] < focused["sorg"]
+    assert listing["sorg"] <= 0.5 * max(focused.values())
