@@ -20,7 +20,8 @@ concepts C):
                             main one (x = raw evidence below); breadth B = 0.25, M0 = 2: an offer about many
                             needs is a weaker answer to each (M_d = sum_c of the focused a0)
                  a0(c, d) = 1 - exp(-x_c),  x_c = sum over thesaurus hits of c in d of field weight * term
-                            weight (title 1.0, tags 1.0, target_group 0.7, description 0.4)
+                            weight (title 1.0, tags 1.0, target_group 0.7, description 0.4); a hit in an
+                            enumeration of 3+ different needs has half its term weight (matcher.analysis.damp_lists)
                  q_c      = evidence strength of concept c in the need (noisy-or of its hits)
                  rel      = the thesaurus' related-concept weight (< 1)
                  cidf(c)  = 0.5 + 0.5 * min(1, ln(N / cdf_c) / ln(N / 1))   (common concepts count a bit less)
