@@ -22,6 +22,10 @@ RESOURCE_FACTOR = 0.15
 PARTNERED_FACTOR = 0.3
 _MY = frozenset({"min", "mit", "vores"})
 _PARTNERS = frozenset({"mand", "kone", "kæreste", "partner", "ægtefælle", "samlever"})
+# What one can lose without grief: "mistet forstanden / lysten / sit arbejde / kontakten".
+_ABSTRACT_LOSS = frozenset({"forstanden", "kontrollen", "lysten", "overblikket", "jobbet", "arbejdet", "arbejde",
+                            "job", "modet", "troen", "appetitten", "pusten", "grebet", "kontakten", "tråden",
+                            "overskuddet", "humøret", "retten", "boligen", "lejligheden", "pladsen"})
 _SIBLINGS = frozenset({"storebror", "storesøster", "storebroren", "storesøsteren"})
 _POSSESSIVE = frozenset({"hans", "hendes", "min", "mit", "sin", "sit", "deres", "vores", "din", "jeres"})
 # Words that report a claim the writer does not share; a need up to ACCUSED_REACH words later is the claim.
@@ -102,6 +106,9 @@ def _not_a_need(ctx: _Context, h: CHit) -> bool:
         return True
     if h.key in _DATE_CONCEPTS and len(words) == 1 and words[0] in _DATE_WORDS and prev in _TIME_BEFORE:
         return True
+    if h.key == "sorg" and len(words) == 1 and words[0].startswith("mist") and \
+            (nxt in _ABSTRACT_LOSS or surf[h.end + 1:h.end + 2] and surf[h.end + 1] in _ABSTRACT_LOSS):
+        return True  # "mistet forstanden", "mistede sit arbejde": a loss, but no bereavement
     return words == ["time"] and (prev in _HOUR_BEFORE or nxt == "hos")
 
 

@@ -241,3 +241,14 @@ def test_an_offer_listing_everything_it_touches_is_about_each_listed_need_less()
                              "description": "En gruppe for børn, der har mistet en forælder."}).concepts
     assert listing["sorg"] < focused["sorg"]
     assert listing["sorg"] <= 0.5 * max(focused.values())
+
+
+def test_losing_something_is_not_grief_and_a_parents_psychosis_is_recognised():
+    assert keys("Min mor har mistet forstanden og taler med sig selv hele tiden. Jeg er 14.") == \
+        ["psykisk_sygdom_foraelder"]
+    assert "sorg" not in keys("Hun mistede sit arbejde i foråret.")
+    assert "sorg" in keys("Han har mistet sin far.")
+
+
+def test_bullying_told_as_what_others_do():
+    assert keys("Min datter bliver bagtalt og aldrig inviteret med, og de gør grin med hende.")[0] == "mobning"
