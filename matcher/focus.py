@@ -101,7 +101,8 @@ def _factor(text: str) -> float:
 
 
 def salience(hits: Iterable[tuple[str, float, int, int]], spans: Sequence[Span]) -> dict[str, float]:
-    """Per concept: the sum over sentences of its strongest hit there times the sentence's factor.
+    """Per concept, summed over sentences: its strongest hit there plus MORE_WORDS of its other hits, each
+    hit's weight to the power SPECIFICITY, times the sentence's factor (and GENERIC for a consequence need).
 
     ``hits``: (concept key, hit weight, first token, end token)."""
     per: dict[tuple[str, int], list[float]] = {}
