@@ -4,6 +4,7 @@ same concept space."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from functools import lru_cache
 
 from .text import NEGATIONS, STOP_WORDS, Analyzer, WordInfo, clause_starts, normalize, stem, tokenize
@@ -255,8 +256,41 @@ def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
     raw = tokenize(text)
     surfaces = [t.surface for t in raw]
     toks = analyse_tokens(surfaces)
-    clauses = clause_starts(normalize(text), [(t.start, t.end) for t in raw], surfaces)
-    return tuple(toks), tuple(default_tagger().tag(toks, clauses))
+    norm = normalize(text)
+    clauses = clause_starts(norm, [(t.start, t.end) for t in raw], surfaces)
+    hits = default_tagger().tag(toks, clauses)
+    return tuple(toks), tuple(damp_lists(hits, surfaces, [(t.start, t.end) for t in raw], norm))
+
+
+# An offer that lists everything it touches ("samtaler om skilsmisse, sorg, mobning og angst") is about each
+# listed need less than one that names its topic: a hit in a list of LIST_MIN or more different needs keeps
+# LIST_FACTOR of its weight.
+LIST_MIN = 3
+LIST_FACTOR = 0.5
+_LIST_LINKS = frozenset({"og", "eller", "samt", "el", "for", "om", "med", "af", "ved"})
+
+
+def damp_lists(hits: list[CHit], surfaces: list[str], spans: list[tuple[int, int]], norm: str) -> list[CHit]:
+    """Weaken the hits of an enumeration of needs (see LIST_MIN)."""
+    if len(hits) < LIST_MIN:
+        return hits
+    order = sorted(range(len(hits)), key=lambda k: (hits[k].start, hits[k].end))
+    runs: list[list[int]] = [[order[0]]]
+    for a, b in pairwise(order):
+        prev, cur = hits[a], hits[b]
+        gap = range(prev.end, cur.start)
+        joined = cur.start <= prev.end or (
+            len(gap) <= 1 and all(surfaces[k] in _LIST_LINKS for k in gap)
+            and ("," in norm[spans[prev.end - 1][1]:spans[cur.start][0]] or any(surfaces[k] in ("og", "eller", "samt")
+                                                                                for k in gap)))
+        if joined:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    damped = {k for run in runs if len({hits[k].key for k in run}) >= LIST_MIN for k in run}
+    if not damped:
+        return hits
+    return [CHit(h.key, h.weight * LIST_FACTOR, h.start, h.end) if k in damped else h for k, h in enumerate(hits)]
 
 
 def concept_label(key: str) -> str:

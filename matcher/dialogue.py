@@ -35,6 +35,9 @@ PAGE_SIZE = 5
 SIGNIFICANT_WEIGHT = 0.5
 # The weight of the other needs when one need comes first.
 BACKGROUND_SHARE = 0.5
+# A first description's main need comes first without asking when every other need weighs at most this share.
+CLEAR_MAIN_SHARE = 0.8
+STORY_WORDS = 40
 # Longer messages are descriptions, not commands ("først og fremmest har mor brug for ...").
 MAX_COMMAND_WORDS = 8
 
@@ -213,8 +216,11 @@ def chips(state: dict[str, Any]) -> list[dict[str, str]]:
 def understood(state: dict[str, Any]) -> dict[str, Any]:
     """The JSON the API and the chat's JSON endpoint return as ``understood``."""
     st = clean_state(state)
+    ordered = sorted(st["concepts"], key=lambda c: (c["key"] != st["focus"], -float(c.get("weight", 1.0))))
     return {
-        "needs": [{"key": c["key"], "label": c["label"]} for c in st["concepts"]],
+        # the need that comes first leads (the chosen one, else the strongest), the others are context
+        "needs": [{"key": c["key"], "label": c["label"], "role": "main" if i == 0 else "context",
+                   "words": list(c.get("words") or [])} for i, c in enumerate(ordered)],
         "first_need": st["focus"],
         "municipality": st["municipality"],
         "municipality_is_home": bool(st["municipality"] and st["municipality_home"]),
@@ -312,6 +318,15 @@ def _offset_after_reset(text: str) -> int:
         return 0
     m = _RESET.match(lowered)
     return m.end() if m else 0
+
+
+def _clear_main(need: Need, text: str) -> str | None:
+    """The main need of a first description when the text leaves no doubt: a story whose main need clearly
+    outweighs the others (then the chat does not ask which comes first). Competing needs, a short text: None."""
+    cs = [c for c in need.concepts if c.weight >= SIGNIFICANT_WEIGHT]
+    if len(cs) < 2 or cs[0].role != "main" or len(text.split()) < STORY_WORDS:
+        return None
+    return cs[0].key if cs[1].weight <= CLEAR_MAIN_SHARE * cs[0].weight else None
 
 
 def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool) -> Turn:
@@ -412,6 +427,8 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
 
     if first:
         st["offset"] = 0
+        if st["focus"] is None:
+            st["focus"] = _clear_main(need, text)
         return Turn(st, [c for c in changes if c.startswith("Kommune ændret")], 0, "search")
     if not changes:
         return Turn(st, [], st["offset"], "nochange")

@@ -152,7 +152,7 @@ class MatchEngine:
                     continue  # a word in most offers says little about any of them
                 if rarest is None or df < rarest[0]:
                     rarest = (df, p)
-                accumulate(p[0], p[1], idx.idf(t) * qw)
+                accumulate(p[0], p[1], idx.idf(t) * qw * need.word_weight)
             cq = related_concepts((c.key, c.weight) for c in need.concepts)
             plan = concept_plan(need.concepts, idx.cidf)
             # stage 1: clear evidence of the need's own concepts (postings), weighted as direct matches

@@ -11,10 +11,11 @@ class ConceptHit:
     label: str                 # Danish
     words: list[str]           # the query words that evoked it
     weight: float = 1.0        # evidence strength (0-1)
+    role: str = "main"         # "main": the need to rank for first; "context": another need the text names
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "words": list(self.words),
-                "weight": round(float(self.weight), 3)}
+                "weight": round(float(self.weight), 3), "role": self.role}
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Need:
     # Other municipalities the same place name can mean ("Hasle": Aarhus or
     # Bornholm); not eligible, but a dialogue may ask which one is meant.
     municipality_ambiguous: list[str] = field(default_factory=list)
+    # Multiplier of plain word (BM25) evidence: 1 for a short text, less for a long story, so
+    # need concepts carry long texts (see matcher.focus.word_weight and matcher.rank).
+    word_weight: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class Need:
             "languages": list(self.languages),
             "concepts": [c.to_dict() for c in self.concepts],
             "terms": list(self.terms),
+            "word_weight": round(float(self.word_weight), 3),
         }
 
     def override(self, *, municipality: str | None = None, child_ages: list[int] | None = None,

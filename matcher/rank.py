@@ -20,11 +20,18 @@ concepts C):
                             main one (x = raw evidence below); breadth B = 0.25, M0 = 2: an offer about many
                             needs is a weaker answer to each (M_d = sum_c of the focused a0)
                  a0(c, d) = 1 - exp(-x_c),  x_c = sum over thesaurus hits of c in d of field weight * term
-                            weight (title 1.0, tags 1.0, target_group 0.7, description 0.4)
+                            weight (title 1.0, tags 1.0, target_group 0.7, description 0.4); a hit in an
+                            enumeration of 3+ different needs has half its term weight (matcher.analysis.damp_lists)
                  q_c      = evidence strength of concept c in the need (noisy-or of its hits)
                  rel      = the thesaurus' related-concept weight (< 1)
                  cidf(c)  = 0.5 + 0.5 * min(1, ln(N / cdf_c) / ln(N / 1))   (common concepts count a bit less)
-    relevance(d) = text(d) + concept(d)       (offers with relevance 0 are never returned)
+    relevance(d) = w_T * text(d) + concept(d)       (offers with relevance 0 are never returned)
+                 w_T      = need.word_weight = min(1, sqrt(8 / |T|)): a long story's many words are scaled
+                            down so its needs carry it; a short text's words count fully (matcher.focus)
+                 q_c      is focused on the main need (matcher.focus): the main need weighs >= 0.85 in a
+                            story, another need keeps 1 - s * 0.8 * (1 - r^2) of its weight (s: 0 for a
+                            caseworker line, 1 for a story of 50+ content words; r: its salience relative
+                            to the main need's); ``need.concepts`` lists the main need first
     score(d)     = relevance(d) * prefs(d) * prior(d)
                  prefs: wanted format met x1.15; only excluded formats x0.5, some excluded x0.9;
                         free wanted: gratis x1.1 else x0.7; wanted language offered x1.15

@@ -471,6 +471,60 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
 )
 
+# Situations as families tell them, without the need's name: what others do to the child, how a young
+# person's days look, a fight over the children without the word "skilsmisse". General phrasings of how
+# parents and young people write (our own wording); merged into the concepts above.
+SITUATIONS: dict[str, str] = {
+    "mobning": """griner af ham, griner af hende, griner ad ham, griner ad hende, driller ham, driller hende,
+        bliver drillet, blev drillet, bliver holdt udenfor, holder ham udenfor, holder hende udenfor,
+        ingen vil være sammen med ham, ingen vil være sammen med hende, ingen vil lege med ham,
+        ingen vil lege med hende, kalder ham grimme ting, kalder hende grimme ting, kaldt grimme ting,
+        de andre børn slår, de andre i klassen, skubber til ham:0.6, skubber til hende:0.6,
+        truer ham:0.5, truer hende:0.5, sender grimme beskeder, grimme beskeder, udstillet på nettet,
+        hænger ham ud, hænger hende ud, bliver udelukket, udelukket fra fællesskabet, ingen inviterer,
+        bliver bagtalt, bagtaler hende, bagtaler ham, aldrig inviteret med, ikke inviteret med, bliver latterliggjort,
+        gør grin med ham, gør grin med hende, ydmyger ham, ydmyger hende, bliver ignoreret af de andre""",
+    "trivsel_unge": """ligger i sengen hele dagen, ligger i sengen, kommer ikke ud af sengen, vil ikke ud af sengen,
+        lukker sig inde, lukket sig inde, isolerer sig, isoleret sig på værelset, sidder på værelset,
+        har mistet lysten, mistet lysten til alt, vil ikke noget, gider ikke noget, græder meget:0.6,
+        har ondt i maven:0.5, ondt i maven hver morgen:0.7,
+        skærer i sig selv, cutter, selvskade, vil ikke leve, vil dø:0.8, ikke være til, hader sig selv,
+        føler sig mislykket, ingen veninder:0.6, ingen kammerater, ingen at lege med,
+        spiser ikke, sover ikke:0.5, går i panik, panikanfald, bange for at gå i skole""",
+    "skilsmisse": """samværssag, samværet, samværsforælder, bopælsforælder, bopæl:0.6, forældremyndighed,
+        fælles forældremyndighed, familieretshuset, familieretten, børnesagkyndig, kæmper om børnene,
+        ikke set sin datter, ikke set sin søn, ikke set sine børn, må ikke se sin datter, må ikke se sin søn,
+        holder ham ude af, holder hende ude af, holde ham ude af, holde hende ude af, min eks, min ekskone, min eksmand,
+        eksmand:0.6, ekskone:0.6, ekskæreste:0.5, gået fra hinanden, gik fra hinanden, flyttet fra hinanden,
+        gået hver til sit, to hjem, skiftes mellem to hjem, delebørn, deleordning, 7/7 ordning,
+        kan ikke tale sammen om børnene, konflikt med min eks, konflikt med hans mor, konflikt med hendes far""",
+    "psykisk_sygdom_foraelder": """hører stemmer, ser ting der ikke er der, forfølgelsesvanvid, føler sig forfulgt,
+        tror at nogen er efter hende, tror at nogen er efter ham, paranoid, vrangforestillinger, psykose,
+        psykotisk, indlagt på psykiatrisk, lukket afdeling, maniodepressiv, bipolar, skizofreni,
+        sengeliggende af depression, kan ikke komme ud af sengen:0.5, mistet forstanden, mistede forstanden,
+        taler med sig selv, snakker med sig selv, tror maden er forgiftet, tror nogen vil slå os ihjel,
+        tror nogen forfølger hende, tror nogen forfølger ham, mors sygdom, fars sygdom:0.6, psykisk syg mor,
+        psykisk syg far, psykisk sygdom i familien""",
+    "oekonomi_gaeld": """hænger ikke sammen, får det ikke til at hænge sammen, budgettet hænger ikke sammen,
+        vender hver en krone, vender hver en øre, tomt for penge, pengene slipper op, sidst på måneden:0.5,
+        kan ikke betale, umuligt betale, regningerne, regning:0.5, rykkere, inkasso, fogeden,
+        kontanthjælp:0.6, lav indkomst, på overførselsindkomst, restance, udsat for udsættelse, husleje:0.6""",
+    "materiel_hjaelp": """julegaver, gaver til børnene, råd til gaver, julemad, julemiddag, julekurv,
+        madkasse, madpakke:0.4, madhjælp, fødevarehjælp, tøj til børnene, vintertøj, flyverdragt,
+        barnevogn, seng til barnet, mangler tøj, ingen mad, tomt køleskab, ikke råd til mad""",
+    "vold": """slår mig, slog mig, slår børnene, slog børnene, truer mig, truede mig, bange for ham, flygtet fra,
+        flygtede fra, voldelig eksmand, voldelig far, voldelig partner, kontrollerende, psykisk vold,
+        kvæler, tager kvælertag, kaster ting, smadrer ting, råber og truer""",
+    "foraeldrekompetencer": """hører ikke efter, vil ikke høre efter, konflikter herhjemme, mange konflikter,
+        raserianfald, nedsmeltninger, nedsmelter, kan ikke styre ham, kan ikke styre hende, magtkampe,
+        ved ikke hvordan vi skal, råb og skæld ud, skælder ud, vi råber ad ham, vi råber ad hende""",
+}
+CONCEPTS = tuple(
+    Concept(c.key, c.label, c.terms + tuple(t.strip() for t in SITUATIONS.get(c.key, "").replace("\n", ",").split(",")
+                                            if t.strip()), c.related)
+    for c in CONCEPTS
+)
+
 CONCEPTS_BY_KEY: dict[str, Concept] = {c.key: c for c in CONCEPTS}
 
 # General words of the field that are not concept evidence but that the compound

@@ -331,3 +331,28 @@ def test_a_question_is_asked_once():
 
 def test_no_question_before_there_is_a_need():
     assert clarifying_question(empty_state()) is None
+
+
+# ---------- a family's story: the main need first, the others as context ----------
+
+STORY = ("Vi blev skilt for fire år siden, og det var hårdt, men det går fint nu. Nu er der noget andet: vores "
+         "datter på 12 bliver mobbet. De andre piger i klassen griner af hende og holder hende udenfor, og de skriver "
+         "grimme beskeder til hende om aftenen. Hvad kan vi gøre, og hvor kan hun få hjælp mod mobningen?")
+
+
+def test_a_story_with_a_clear_main_need_puts_it_first_without_asking():
+    turn = talk(STORY)
+    assert turn.state["focus"] == "mobning"
+    shown = understood(turn.state)
+    assert shown["needs"][0]["key"] == "mobning" and shown["needs"][0]["role"] == "main"
+    assert any("griner af hende" in w for w in shown["needs"][0]["words"])
+    assert all(n["role"] == "context" for n in shown["needs"][1:])
+    question = clarifying_question(turn.state, municipality_matters=False, age_restricted=False, area_options=[])
+    assert question is None or question["key"] != "focus"
+
+
+def test_competing_needs_in_a_short_text_still_ask_which_comes_first():
+    turn = talk("Mor har gæld og er meget ensom")
+    assert turn.state["focus"] is None
+    question = clarifying_question(turn.state, municipality_matters=False, age_restricted=False, area_options=[])
+    assert question is not None and question["key"] == "focus"

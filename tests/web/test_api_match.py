@@ -264,3 +264,19 @@ def test_nationwide_override_searches_everywhere_and_blank_means_not_given(clien
     assert {"lektier-vejle", "lektier-aarhus"} <= got
     body = post(client, world, {"text": NEED, "municipality": " "}).get_json()
     assert body["understood"]["municipality"] == "Vejle"
+
+
+STORY = ("Jeg er alene med to drenge på 11 og 12, og vi flyttede til Vejle sidste år, så jeg kender ikke så mange "
+         "her endnu. Det går nogenlunde, men drengene er kommet langt bagud i skolen. De har svært ved lektierne, "
+         "især matematik, og jeg kan ikke selv hjælpe dem, for jeg forstår det ikke. Hvor kan de få hjælp til "
+         "lektierne efter skole?")
+
+
+def test_understood_shows_a_storys_main_need_first_and_the_others_as_context(client, world):
+    r = post(client, world, {"text": STORY, "limit": 5})
+    assert r.status_code == 200
+    concepts = r.get_json()["understood"]["concepts"]
+    assert concepts[0]["key"] == "lektiehjaelp_skole" and concepts[0]["role"] == "main"
+    assert any("lektierne" in w for w in concepts[0]["words"])
+    assert len(concepts) > 1 and all(c["role"] == "context" for c in concepts[1:])
+    assert all(c["weight"] < concepts[0]["weight"] for c in concepts[1:])
