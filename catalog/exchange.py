@@ -210,13 +210,9 @@ def _same(offer: Offer, clean: dict, org: Organisation) -> bool:
 
 
 def _bump_version(session: Session) -> int:
-    conn = session.connection()
-    version = conn.execute(update(CatalogState).where(CatalogState.id == 1)
-                           .values(version=CatalogState.version + 1).returning(CatalogState.version)).scalar()
-    if version is None:
-        conn.execute(insert(CatalogState).values(id=1, version=1))
-        version = 1
-    return version
+    from .models import bump_catalog_version
+
+    return bump_catalog_version(session.connection())
 
 
 def import_catalogue(session: Session, data, *, progress: Callable[[int], None] | None = None,

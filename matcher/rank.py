@@ -191,7 +191,7 @@ class Column:
 
     def append(self, value) -> None:
         if self.n == len(self.a):
-            self.a = np.concatenate([self.a, np.zeros(len(self.a), self.a.dtype)])
+            self.a = np.concatenate([self.a, np.zeros(max(1024, len(self.a)), self.a.dtype)])
         self.a[self.n] = value
         self.n += 1
 

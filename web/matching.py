@@ -1,18 +1,28 @@
 """Keeps one in-memory MatchEngine per process in step with the database.
 
 Each request compares the catalogue version in the database (one tiny SELECT) with the version the engine
-was built from; on a change it loads only the offers stamped since then (and the tombstones of deleted ones)
-and updates the engine incrementally. So an edit made by any process or machine shows in the next match.
+holds. On a change it reads the change log (``catalog_change``, one row per version, written in the
+transaction that took the version) and applies exactly the versions after its own that are all there: a
+version whose transaction has not committed yet stops the refresh at the gap, and the next request goes on
+from there. It then loads only the offers stamped with those versions (and the tombstones of deleted ones)
+and updates the engine incrementally, so an edit costs its own offers. When many offers changed at once (a
+bulk import), a new index is built in a background thread while the old one keeps serving.
+
+Under gunicorn ``--preload`` (gunicorn.conf.py) the master builds the index before it forks, so every
+worker starts with it (shared copy-on-write) and its first request is as fast as the others.
 """
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import (  # noqa: F401
+    CatalogChange,
     ElementAssessment,
     Offer,
     OfferArea,
@@ -22,12 +32,18 @@ from catalog.models import (  # noqa: F401
 )
 from matcher import MatchEngine
 
-# Versions are handed out by a row-locked counter, but two transactions may commit out of order; looking a
-# little further back than the last version seen makes sure a late commit is not missed (upserts are idempotent).
-LOOKBACK = 50
+log = logging.getLogger(__name__)
+
+# More changed offers than this (and than BULK_SHARE of the index) are rebuilt in the background.
+BULK_MIN = 2000
+BULK_SHARE = 0.05
+# A version missing from the change log for this long is taken as empty (written by code that bumps the
+# version without logging it); a transaction still open that long holds the catalogue's row lock anyway.
+GAP_PATIENCE_S = 60.0
 
 
-def load_records(session: Session, *, since: int | None = None) -> tuple[list[dict], list[int]]:
+def load_records(session: Session, *, since: int | None = None,
+                 upto: int | None = None) -> tuple[list[dict], list[int]]:
     """Offer records (DESIGN.md) for visible offers, and ids of offers that must leave the index.
 
     Rows are streamed, and the fields the matcher does not read (schedule, audience, organisation, external
@@ -40,8 +56,9 @@ def load_records(session: Session, *, since: int | None = None) -> tuple[list[di
              .join(Organisation.__table__, org.id == o.organisation_id))
     area_q = select(OfferArea.offer_id, OfferArea.municipality).order_by(OfferArea.offer_id, OfferArea.position)
     if since is not None:
-        query = query.where(o.change_seq > since)
-        area_q = area_q.where(OfferArea.offer_id.in_(select(o.id).where(o.change_seq > since)))
+        changed = (o.change_seq > since) if upto is None else o.change_seq.between(since + 1, upto)
+        query = query.where(changed)
+        area_q = area_q.where(OfferArea.offer_id.in_(select(o.id).where(changed)))
     shared: dict = {}
 
     def share(value):
@@ -63,15 +80,45 @@ def load_records(session: Session, *, since: int | None = None) -> tuple[list[di
             "assured_at": r.assured_at, "languages": [share(x) for x in r.languages or ()],
         })
     if since is not None:
-        hidden.extend(session.execute(select(RemovedOffer.offer_id)
-                                      .where(RemovedOffer.change_seq > since)).scalars())
+        removed = RemovedOffer.change_seq > since
+        if upto is not None:
+            removed = removed & (RemovedOffer.change_seq <= upto)
+        hidden.extend(session.execute(select(RemovedOffer.offer_id).where(removed)).scalars())
     return records, hidden
 
 
+def committed_upto(session: Session, held: int, current: int) -> tuple[int, int | None]:
+    """The highest version v <= current such that every version in (held, v] is in the change log, and the
+    first missing version after it (None if there is no gap)."""
+    c = CatalogChange.__table__.c
+    logged = session.execute(select(c.version).where(c.version > held, c.version <= current)
+                             .order_by(c.version)).scalars()
+    upto = held
+    for v in logged:
+        if v != upto + 1:
+            break
+        upto = v
+    return upto, (upto + 1 if upto < current else None)
+
+
+def changed_count(session: Session, since: int, upto: int) -> int:
+    o = Offer.__table__.c
+    r = RemovedOffer.__table__.c
+    n = session.execute(select(func.count()).where(o.change_seq.between(since + 1, upto))).scalar() or 0
+    return n + (session.execute(select(func.count()).where(r.change_seq.between(since + 1, upto))).scalar() or 0)
+
+
 class MatchIndex:
-    def __init__(self) -> None:
+    """One MatchEngine per process and the catalogue version it holds."""
+
+    def __init__(self, bulk_min: int = BULK_MIN, gap_patience_s: float = GAP_PATIENCE_S) -> None:
         self.engine = MatchEngine()
         self.version: int | None = None
+        self.bulk_min = bulk_min
+        self.gap_patience_s = gap_patience_s
+        self.last_loaded = 0            # offers loaded by the last refresh (an edit costs its own offers)
+        self._gap: tuple[int, float] | None = None    # (missing version, since when)
+        self._builder: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def fresh(self, session: Session) -> MatchEngine:
@@ -79,19 +126,75 @@ class MatchIndex:
         if version == self.version:
             return self.engine
         with self._lock:
-            if version == self.version:
-                return self.engine
             if self.version is None:
-                records, _ = load_records(session)
-                self.engine.rebuild(records)
-            else:
-                records, hidden = load_records(session, since=max(0, self.version - LOOKBACK))
-                for offer_id in hidden:
-                    self.engine.remove(offer_id)
-                for record in records:
-                    self.engine.upsert(record)
-            self.version = version
+                self._build(session, version)
+            elif version != self.version and not self.rebuilding:
+                self._refresh(session, version)
         return self.engine
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._builder is not None and self._builder.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild (tests, benchmarks)."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+
+    def _build(self, session: Session, version: int) -> None:
+        records, _ = load_records(session)
+        self.last_loaded = len(records)
+        self.engine.rebuild(records)
+        del records
+        self.version = version
+
+    def _refresh(self, session: Session, version: int) -> None:
+        upto, missing = committed_upto(session, self.version, version)
+        upto = self._past_old_gap(upto, missing, version)
+        if upto <= self.version:
+            return
+        n = changed_count(session, self.version, upto)
+        if n > max(self.bulk_min, BULK_SHARE * len(self.engine)):
+            self._rebuild_in_background(session)
+            return
+        records, hidden = load_records(session, since=self.version, upto=upto)
+        for offer_id in hidden:
+            self.engine.remove(offer_id)
+        for record in records:
+            self.engine.upsert(record)
+        self.last_loaded = len(records) + len(hidden)
+        self.version = upto
+
+    def _past_old_gap(self, upto: int, missing: int | None, version: int) -> int:
+        """A gap is waited for, but not forever: one older than gap_patience_s is taken as an empty version."""
+        if missing is None:
+            self._gap = None
+            return upto
+        if self._gap is None or self._gap[0] != missing:
+            self._gap = (missing, time.monotonic())
+        if time.monotonic() - self._gap[1] < self.gap_patience_s:
+            return upto
+        log.warning("catalogue version %s never appeared in the change log; going on without it", missing)
+        self._gap = None
+        return version
+
+    def _rebuild_in_background(self, session: Session) -> None:
+        bind = session.get_bind()
+
+        def run() -> None:
+            with Session(bind=bind) as own:
+                version = current_catalog_version(own)
+                upto, _missing = committed_upto(own, self.version, version)
+                records, _ = load_records(own, upto=upto)
+            self.engine.rebuild(records)
+            n = len(records)
+            del records
+            with self._lock:
+                self.version, self.last_loaded = upto, n
+
+        self._builder = threading.Thread(target=run, daemon=True, name="match-index-rebuild")
+        self._builder.start()
 
 
 def match_index() -> MatchIndex:
