@@ -285,11 +285,15 @@ class _Staging:
         """(rows, slots, BM25 saturation values) with one entry per (word, offer); see the module docstring."""
         rows = np.frombuffer(self.rows, np.int32).copy()
         slots = np.frombuffer(self.slots, np.int32).copy()
-        fields = np.frombuffer(self.fields, np.int8).astype(np.intp)
-        tfs = np.frombuffer(self.tfs, np.float32).astype(np.float64)
+        fields = np.frombuffer(self.fields, np.int8)
+        tfs = np.frombuffer(self.tfs, np.float32)
+        parts = np.empty(len(rows))
+        step = 1 << 20   # in blocks, so the temporaries stay small
+        for a in range(0, len(rows), step):
+            f, s = fields[a:a + step], slots[a:a + step]
+            parts[a:a + step] = _FW[f] * tfs[a:a + step] / (1 - _FB[f] + _FB[f] * lens[s, f] / avg[f])
+        del fields, tfs
         self.rows = self.slots = self.fields = self.tfs = None   # free the staging memory
-        parts = _FW[fields] * tfs / (1 - _FB[fields] + _FB[fields] * lens[slots, fields] / avg[fields])
-        del tfs
         if len(rows) == 0:
             return rows, slots, np.zeros(0, np.float32)
         start = np.flatnonzero(np.concatenate([[True], (rows[1:] != rows[:-1]) | (slots[1:] != slots[:-1])]))
