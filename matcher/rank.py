@@ -178,6 +178,7 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
 
 _FW = np.array([FIELD_W[f] for f in FIELDS])
 _FB = np.array([FIELD_B[f] for f in FIELDS])
+_FIELD_NO = {f: i for i, f in enumerate(FIELDS)}
 
 
 class Column:
@@ -273,13 +274,11 @@ class _Staging:
         self.rows, self.slots, self.fields, self.tfs = array("i"), array("i"), array("b"), array("f")
 
     def add(self, row: int, slot: int, fields: dict[str, float]) -> None:
-        for i, f in enumerate(FIELDS):
-            tf = fields.get(f)
-            if tf is not None:
-                self.rows.append(row)
-                self.slots.append(slot)
-                self.fields.append(i)
-                self.tfs.append(tf)
+        for f, tf in fields.items():     # in FIELDS order (the analysis fills them in that order)
+            self.rows.append(row)
+            self.slots.append(slot)
+            self.fields.append(_FIELD_NO[f])
+            self.tfs.append(tf)
 
     def values(self, lens: np.ndarray, avg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, slots, BM25 saturation values) with one entry per (word, offer); see the module docstring."""
@@ -407,8 +406,9 @@ class Index:
         return slot
 
     def _stage(self, slot: int, rec: dict[str, Any], doc: Doc, staged_areas, staged_concepts) -> None:
+        row, add = self.post.row, self._staging.add
         for t, fields in doc.terms.items():
-            self._staging.add(self.post.row(t), slot, fields)
+            add(row(t), slot, fields)
         for a in rec.get("areas") or ():
             staged_areas[0].append(self.areas.row(a))
             staged_areas[1].append(slot)
