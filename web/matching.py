@@ -34,7 +34,10 @@ from matcher import MatchEngine
 
 log = logging.getLogger(__name__)
 
-# More changed offers than this (and than BULK_SHARE of the index) are rebuilt in the background.
+# Up to SYNC_MAX changed offers are applied in the request that finds them (a few hundred ms at most); more
+# are applied in a background thread while the index keeps serving: one by one, or when they are more than
+# BULK_MIN and BULK_SHARE of the index, by a full rebuild.
+SYNC_MAX = 200
 BULK_MIN = 2000
 BULK_SHARE = 0.05
 # A version missing from the change log for this long is taken as empty (written by code that bumps the
@@ -111,10 +114,12 @@ def changed_count(session: Session, since: int, upto: int) -> int:
 class MatchIndex:
     """One MatchEngine per process and the catalogue version it holds."""
 
-    def __init__(self, bulk_min: int = BULK_MIN, gap_patience_s: float = GAP_PATIENCE_S) -> None:
+    def __init__(self, bulk_min: int = BULK_MIN, gap_patience_s: float = GAP_PATIENCE_S,
+                 sync_max: int = SYNC_MAX) -> None:
         self.engine = MatchEngine()
         self.version: int | None = None
         self.bulk_min = bulk_min
+        self.sync_max = sync_max
         self.gap_patience_s = gap_patience_s
         self.last_loaded = 0            # offers loaded by the last refresh (an edit costs its own offers)
         self._gap: tuple[int, float] | None = None    # (missing version, since when)
@@ -156,15 +161,20 @@ class MatchIndex:
             return
         n = changed_count(session, self.version, upto)
         if n > max(self.bulk_min, BULK_SHARE * len(self.engine)):
-            self._rebuild_in_background(session)
-            return
-        records, hidden = load_records(session, since=self.version, upto=upto)
+            self._in_background(session, None)
+        elif n > self.sync_max:
+            self._in_background(session, (self.version, upto))
+        else:
+            self.last_loaded = self._apply(session, self.version, upto)
+            self.version = upto
+
+    def _apply(self, session: Session, since: int, upto: int) -> int:
+        records, hidden = load_records(session, since=since, upto=upto)
         for offer_id in hidden:
             self.engine.remove(offer_id)
         for record in records:
             self.engine.upsert(record)
-        self.last_loaded = len(records) + len(hidden)
-        self.version = upto
+        return len(records) + len(hidden)
 
     def _past_old_gap(self, upto: int, missing: int | None, version: int) -> int:
         """A gap is waited for, but not forever: one older than gap_patience_s is taken as an empty version."""
@@ -179,21 +189,26 @@ class MatchIndex:
         self._gap = None
         return version
 
-    def _rebuild_in_background(self, session: Session) -> None:
+    def _in_background(self, session: Session, window: tuple[int, int] | None) -> None:
+        """Apply the changed offers in ``window`` (since, upto], or rebuild everything (None), in a thread; the
+        index serves meanwhile, and refreshes wait until it is done."""
         bind = session.get_bind()
 
         def run() -> None:
             with Session(bind=bind) as own:
-                version = current_catalog_version(own)
-                upto, _missing = committed_upto(own, self.version, version)
-                records, _ = load_records(own, upto=upto)
-            self.engine.rebuild(records)
-            n = len(records)
-            del records
+                if window is not None:
+                    n, upto = self._apply(own, *window), window[1]
+                else:
+                    version = current_catalog_version(own)
+                    upto, _missing = committed_upto(own, self.version, version)
+                    records, _ = load_records(own)
+                    n = len(records)
+                    self.engine.rebuild(records)
+                    del records
             with self._lock:
                 self.version, self.last_loaded = upto, n
 
-        self._builder = threading.Thread(target=run, daemon=True, name="match-index-rebuild")
+        self._builder = threading.Thread(target=run, daemon=True, name="match-index-refresh")
         self._builder.start()
 
 

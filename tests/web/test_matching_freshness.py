@@ -126,3 +126,22 @@ def test_a_version_whose_transaction_has_not_committed_is_waited_for_not_skipped
 
 def _titles(engine) -> set[str]:
     return {r["title"] for r in engine._index.live_records()}
+
+
+def test_a_medium_import_is_applied_in_the_background_then_edits_cost_their_own_offer(app, factory):
+    from catalog.exchange import import_catalogue
+    from web.extensions import db
+    from web.matching import MatchIndex
+
+    app.extensions["civilmatch.match_index"] = index = MatchIndex(sync_max=20, bulk_min=1000)
+    org = factory.org("Familiehuset Kolding")
+    _fresh(app)
+    with app.app_context():
+        import_catalogue(db.session, _bulk(60, "medium"))
+        db.session.commit()
+    _fresh(app)                          # 60 > sync_max: not in the request; a thread applies them
+    assert index.rebuilding or index.version is not None
+    index.wait(30)
+    assert len(_fresh(app)) == 60 and index.last_loaded == 60
+    factory.offer(org, title="Sorggruppe for børn", areas=["Kolding"], tags=["sorg"])
+    assert len(_fresh(app)) == 61 and index.last_loaded == 1
