@@ -7,8 +7,14 @@ always sees one consistent state of the index (a mutation never interleaves with
 a search). Searches are short (milliseconds) and CPython runs Python code on
 one core at a time anyway, so this costs no throughput. ``upsert``/``remove``
 are incremental: a removed or replaced offer's slot is tombstoned and its
-document statistics are subtracted; the index is compacted by a rebuild when a
-third of the slots are dead.
+document statistics are subtracted; when a third of the slots are dead (or a
+third of the postings sit outside the build's arrays) a new index is built in
+a background thread from the live records, the edits made meanwhile are
+replayed on it, and it replaces the old one, which serves until then.
+
+A search: eligibility as boolean masks; stage 1 adds up the query's word and
+concept postings with one numpy bincount; stage 2 (Python) scores only the
+shortlist of the POOL best; reasons for the results shown.
 """
 from __future__ import annotations
 
