@@ -179,3 +179,20 @@ def test_left_out_counts_the_excluded_offers_about_the_need(generated):
     too_young = sum(1 for r, _ in about if ("Vejle" in r["areas"] or NATIONWIDE in r["areas"])
                     and not ref.eligible(r, need))
     assert sum(x["count"] for x in result.left_out if x["reason"].startswith("kun for")) == too_young
+
+
+def test_dead_slots_are_compacted_in_the_background_and_edits_made_meanwhile_survive():
+    offers, _themes, _queries = load_set()
+    base = records(offers)
+    recs = [{**r, "id": f"{r['id']}-{k}"} for k in range(12) for r in base]
+    eng = MatchEngine(recs)
+    keep = recs[:400]
+    for r in recs[400:]:
+        eng.remove(r["id"])               # the 1,001st dead slot starts the background rebuild
+    late = {**base[0], "id": "late", "title": "Kajakklub for søskende"}
+    eng.upsert(late)                      # while it may still run: replayed on the new index
+    eng.wait_for_rebuild(60)
+    assert eng.stats()["dead_slots"] < 1000 and len(eng) == len(keep) + 1    # 1,160 without compaction
+    fresh = MatchEngine(keep + [late])
+    for q in ["kajakklub for søskende", "sorggruppe til pige på 10 i Aarhus", "gæld og rykkere, Odense"]:
+        assert [h.offer_id for h in eng.match(q).results] == [h.offer_id for h in fresh.match(q).results]
