@@ -123,6 +123,7 @@ class MatchIndex:
         self.gap_patience_s = gap_patience_s
         self.last_loaded = 0            # offers loaded by the last refresh (an edit costs its own offers)
         self._gap: tuple[int, float] | None = None    # (missing version, since when)
+        self._job_upto = self._ahead_upto = 0           # a background job's target version; applied beyond it
         self._builder: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -135,6 +136,8 @@ class MatchIndex:
                 self._build(session, version)
             elif version != self.version and not self.rebuilding:
                 self._refresh(session, version)
+            elif version != self.version:
+                self._ahead(session, version)
         return self.engine
 
     @property
@@ -161,9 +164,9 @@ class MatchIndex:
             return
         n = changed_count(session, self.version, upto)
         if n > max(self.bulk_min, BULK_SHARE * len(self.engine)):
-            self._in_background(session, None)
+            self._in_background(session, upto, full=True)
         elif n > self.sync_max:
-            self._in_background(session, (self.version, upto))
+            self._in_background(session, upto, full=False)
         else:
             self.last_loaded = self._apply(session, self.version, upto)
             self.version = upto
@@ -189,18 +192,30 @@ class MatchIndex:
         self._gap = None
         return version
 
-    def _in_background(self, session: Session, window: tuple[int, int] | None) -> None:
-        """Apply the changed offers in ``window`` (since, upto], or rebuild everything (None), in a thread; the
-        index serves meanwhile, and refreshes wait until it is done."""
+    def _ahead(self, session: Session, version: int) -> None:
+        """While a background job brings the index to its version, a few newer changes (an edit) are applied
+        at once too, so they show in this match; the next refresh after the job applies them again (upserts
+        are idempotent), in case the job wrote an older state of the same offer over them."""
+        start = max(self._job_upto, self._ahead_upto)
+        if version <= start:
+            return
+        upto, _missing = committed_upto(session, start, version)
+        if upto > start and changed_count(session, start, upto) <= self.sync_max:
+            self.last_loaded = self._apply(session, start, upto)
+            self._ahead_upto = upto
+
+    def _in_background(self, session: Session, upto: int, *, full: bool) -> None:
+        """Bring the index to version ``upto`` in a thread, by applying the offers changed since its version
+        one by one or by a full rebuild; it serves meanwhile."""
         bind = session.get_bind()
+        since = self.version
+        self._job_upto, self._ahead_upto = upto, upto
 
         def run() -> None:
             with Session(bind=bind) as own:
-                if window is not None:
-                    n, upto = self._apply(own, *window), window[1]
+                if not full:
+                    n = self._apply(own, since, upto)
                 else:
-                    version = current_catalog_version(own)
-                    upto, _missing = committed_upto(own, self.version, version)
                     records, _ = load_records(own)
                     n = len(records)
                     self.engine.rebuild(records)

@@ -144,3 +144,34 @@ def test_a_medium_import_is_applied_in_the_background_then_edits_cost_their_own_
     assert len(_fresh(app)) == 60 and index.last_loaded == 60
     factory.offer(org, title="Sorggruppe for børn", areas=["Kolding"], tags=["sorg"])
     assert len(_fresh(app)) == 61 and index.last_loaded == 1
+
+
+def test_an_edit_shows_at_once_while_a_bulk_import_is_still_being_applied(app, factory, monkeypatch):
+    import threading
+
+    from catalog.exchange import import_catalogue
+    from web.extensions import db
+    from web.matching import MatchIndex
+
+    app.extensions["civilmatch.match_index"] = index = MatchIndex(sync_max=20, bulk_min=1000)
+    org = factory.org("Familiehuset Kolding")
+    _fresh(app)
+    release = threading.Event()
+    apply = index._apply
+
+    def slow_apply(session, since, upto):   # the background job waits until the edit has been matched
+        if threading.current_thread().name == "match-index-refresh":
+            release.wait(30)
+        return apply(session, since, upto)
+
+    monkeypatch.setattr(index, "_apply", slow_apply)
+    with app.app_context():
+        import_catalogue(db.session, _bulk(60, "medium"))
+        db.session.commit()
+    _fresh(app)
+    assert index.rebuilding
+    factory.offer(org, title="Sorggruppe for børn", areas=["Kolding"], tags=["sorg"])
+    assert _titles(_fresh(app)) == {"Sorggruppe for børn"} and index.last_loaded == 1
+    release.set()
+    index.wait(30)
+    assert len(_fresh(app)) == 61
