@@ -91,6 +91,7 @@ def _word_postings(idx: Index, need: Need) -> tuple[list[tuple[np.ndarray, np.nd
     for t in need.terms:
         qterms.setdefault(t, 1.0)
     n_alive = max(1, idx.n_alive)
+    word_weight = getattr(need, "word_weight", 1.0)   # the multiplier of plain-word evidence (#9's Need field)
     out = []
     rarest: tuple[int, Any] | None = None
     for t, qw in qterms.items():
@@ -107,7 +108,7 @@ def _word_postings(idx: Index, need: Need) -> tuple[list[tuple[np.ndarray, np.nd
             continue  # a word in most offers says little about any of them
         if rarest is None or df < rarest[0]:
             rarest = (df, p)
-        out.append((p[0], p[1], idx.idf(t) * qw))
+        out.append((p[0], p[1], idx.idf(t) * qw * word_weight))
     return out, (rarest[1] if rarest else None)
 
 
@@ -308,7 +309,8 @@ class MatchEngine:
         return default_parser().parse(text, known=vocab.__contains__)
 
     def match(self, text: str, limit: int = 10, municipality: str | None = None,
-              child_ages: list[int] | None = None, formats: list[str] | None = None) -> MatchResult:
+              child_ages: list[int] | None = None, formats: list[str] | None = None,
+              offset: int = 0) -> MatchResult:
         need = self.understand(text)
         if municipality is not None:
             need.municipality = municipality or None
@@ -318,7 +320,7 @@ class MatchEngine:
         if formats is not None:
             need.formats = list(formats)
             need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
-        return self.search(need, limit=limit)
+        return self.search(need, limit=limit, offset=offset)
 
     def search(self, need: Need, limit: int = 10, offset: int = 0) -> MatchResult:
         limit = max(0, int(limit))

@@ -73,7 +73,7 @@ class Reference:
                     continue
             if self.n >= 1000 and self.df[t] > 0.3 * self.n:
                 continue
-            out.append((t, w))
+            out.append((t, w * getattr(need, "word_weight", 1.0)))
         return out
 
     def eligible(self, rec: dict, need) -> bool:
