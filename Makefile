@@ -32,9 +32,12 @@ lint: install
 eval: install
 	$(BIN)/python ../shared/eval/evaluate.py ../shared/eval/dev
 
-## Speed of /api/v1/match at 130, 10,000 and 100,000 offers.
+## Speed and memory at national scale on distinct generated offers, against tantivy and bm25s, and over
+## HTTP with gunicorn (BENCH_ARGS="--sizes 10000 --http 2000" for a quick run; 300000 is a size too).
+BENCH_ARGS ?= --sizes 10000,100000 --http 10000
 bench: install
-	$(BIN)/python benchmarks/bench_match.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules

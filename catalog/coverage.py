@@ -6,7 +6,6 @@ never shown (suppressed), so no single family's search can be read out of it.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,13 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def eligible_by_concept(engine, need) -> dict[str, int]:
-    """For each concept of `need`: the eligible offers (same municipality, ages, formats) a search for that
-    concept alone finds. 0 means the need met no offer at all."""
-    out: dict[str, int] = {}
-    for concept in list(need.concepts)[:MAX_CONCEPTS]:
-        alone = dataclasses.replace(need, concepts=[concept], terms=[], term_weights={})
-        out[concept.key] = int(engine.search(alone, limit=1).total_eligible)
-    return out
+    """For each concept of `need` (at most MAX_CONCEPTS): the offers the family could use that serve it.
+    0 means the need met no offer at all."""
+    counts = engine.eligible_counts(need)
+    return {c.key: counts[c.key] for c in list(need.concepts)[:MAX_CONCEPTS]}
 
 
 def record_need(session: Session, engine, need) -> None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from .db import utcnow
 from .elements import ELEMENT_KEYS, count_present
 from .messages import REQUIRED
-from .models import CatalogState, ElementAssessment, Offer, OfferArea, OfferFormat, Organisation
+from .models import ElementAssessment, Offer, OfferArea, OfferFormat, Organisation
 from .schemas import DateOrDateTime, OfferSchema, OrganisationSchema, errors_to_paths
 from .services import ServiceError, apply_fields
 
@@ -212,13 +212,9 @@ def _same(offer: Offer, clean: dict, org: Organisation) -> bool:
 
 
 def _bump_version(session: Session) -> int:
-    conn = session.connection()
-    version = conn.execute(update(CatalogState).where(CatalogState.id == 1)
-                           .values(version=CatalogState.version + 1).returning(CatalogState.version)).scalar()
-    if version is None:
-        conn.execute(insert(CatalogState).values(id=1, version=1))
-        version = 1
-    return version
+    from .models import bump_catalog_version
+
+    return bump_catalog_version(session.connection())
 
 
 def import_catalogue(session: Session, data, *, progress: Callable[[int], None] | None = None,

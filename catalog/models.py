@@ -353,6 +353,16 @@ class RemovedOffer(Base):
     change_seq: Mapped[int] = mapped_column(Integer, index=True)
 
 
+class CatalogChange(Base):
+    """One row per catalogue version, written in the transaction that took the version. A process that holds
+    version v applies versions v+1, v+2, ... only while they are all here, so a version whose transaction has
+    not committed yet (a gap) is waited for instead of skipped (web/matching.py)."""
+    __tablename__ = "catalog_change"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --- change tracking -----------------------------------------------------------------------------
 
 _VERSION_QUERY = select(CatalogState.__table__.c.version).where(CatalogState.__table__.c.id == 1)
@@ -361,6 +371,18 @@ _VERSION_QUERY = select(CatalogState.__table__.c.version).where(CatalogState.__t
 def current_catalog_version(session: Session) -> int:
     # Core on the session's connection: this runs on every match request, so skip the ORM's overhead.
     return session.connection().execute(_VERSION_QUERY).scalar() or 0
+
+
+def bump_catalog_version(conn) -> int:
+    """Take the next catalogue version (the row lock orders writers) and log it in the same transaction."""
+    version = conn.execute(update(CatalogState).where(CatalogState.id == 1)
+                           .values(version=CatalogState.version + 1)
+                           .returning(CatalogState.version)).scalar()
+    if version is None:  # a database created without the migration's seed row
+        conn.execute(insert(CatalogState).values(id=1, version=1))
+        version = 1
+    conn.execute(insert(CatalogChange).values(version=version, created_at=utcnow()))
+    return version
 
 
 @event.listens_for(Session, "before_flush")
@@ -372,12 +394,7 @@ def track_changes(session: Session, _ctx, _instances) -> None:
     if not touched:
         return
     conn = session.connection()
-    version = conn.execute(update(CatalogState).where(CatalogState.id == 1)
-                           .values(version=CatalogState.version + 1)
-                           .returning(CatalogState.version)).scalar()
-    if version is None:  # a database created without the migration's seed row
-        conn.execute(insert(CatalogState).values(id=1, version=1))
-        version = 1
+    version = bump_catalog_version(conn)
     org_ids, offer_ids = set(), set()
     for obj in touched:
         if isinstance(obj, Offer):

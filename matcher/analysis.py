@@ -250,7 +250,7 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
     return tf
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
     """Tokens and concept hits of one offer field (cached: many fields repeat)."""
     raw = tokenize(text)

@@ -7,27 +7,38 @@ always sees one consistent state of the index (a mutation never interleaves with
 a search). Searches are short (milliseconds) and CPython runs Python code on
 one core at a time anyway, so this costs no throughput. ``upsert``/``remove``
 are incremental: a removed or replaced offer's slot is tombstoned and its
-document statistics are subtracted; the index is compacted by a rebuild when a
-third of the slots are dead.
+document statistics are subtracted; when a third of the slots are dead (or a
+third of the postings sit outside the build's arrays) a new index is built in
+a background thread from the live records, the edits made meanwhile are
+replayed on it, and it replaces the old one, which serves until then.
+
+A search: eligibility as boolean masks; stage 1 adds up the query's word and
+concept postings with one numpy bincount; stage 2 (Python) scores only the
+shortlist of the POOL best; reasons for the results shown.
 """
 from __future__ import annotations
 
 import heapq
 import threading
+from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
+from .places import NATIONWIDE
 from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
                    concept_score, field_texts, related_concepts)
 from .text import normalize
 from .understand import default_parser
 
+LEFT_OUT_SHARE = 0.25
 COMMON_TERM_SHARE = 0.3  # in large catalogues, words in more than 30 % of the offers are not scored
 COMMON_TERM_MIN_N = 1000  # (a speed measure; small catalogues score every word)
 ALTERNATIVE_AREA_FACTOR = 0.9  # an offer only in another municipality of the named postal district
-POOL = 300             # stage-2 re-ranking pool size
+POOL = 300             # stage-2 re-ranking pool size   # an excluded offer counts in left_out if its relevance >= 25 % of the best
 
 
 def _age_range(amin: int, amax: int) -> str:
@@ -50,46 +61,246 @@ def _quote(ws: Iterable[str], n: int = 2) -> str:
     return ", ".join(f"'{w}'" for w in out)
 
 
+@dataclass
+class _Eligibility:
+    """Hard filters as boolean masks over the index's slots (None: no filter of that kind)."""
+    ok: np.ndarray | None
+    area_ok: np.ndarray | None
+    primary_ok: np.ndarray | None
+    alts: list[str]
+
+
+def _eligibility(idx: Index, need: Need) -> _Eligibility:
+    muni = need.municipality
+    ages = tuple(sorted({int(a) for a in need.child_ages}))
+    area_ok = idx.area_mask(muni) if muni else None
+    # a postal district spanning several municipalities: offers in any of them are
+    # eligible (unless the municipality was given explicitly); the first is preferred
+    alts = [m for m in need.municipality_alternatives if m and m != muni] \
+        if muni and need.municipality_source != "angivet" else []
+    primary_ok = area_ok
+    for m in alts:
+        area_ok = idx.union(area_ok, idx.area_mask(m))
+    age_ok = idx.age_mask(ages) if ages else None
+    return _Eligibility(idx.combine(area_ok, age_ok), area_ok, primary_ok, alts)
+
+
+def _word_postings(idx: Index, need: Need) -> tuple[list[tuple[np.ndarray, np.ndarray, float]], Any]:
+    """Per query word (or its typo correction): its postings and multiplier idf * query weight; and the
+    postings of the rarest scored word (for left_out)."""
+    qterms = dict(need.term_weights) if need.term_weights else {}
+    for t in need.terms:
+        qterms.setdefault(t, 1.0)
+    n_alive = max(1, idx.n_alive)
+    word_weight = need.word_weight   # the multiplier of plain-word evidence (a long story's words count less)
+    out = []
+    rarest: tuple[int, Any] | None = None
+    for t, qw in qterms.items():
+        qw = min(qw, 1.5)
+        p = idx.post.get(t)
+        if p is None or idx.df.get(t, 0) <= 0:
+            ft = idx.fuzzy_term(t)
+            if ft is None:
+                continue
+            t, qw = ft, qw * 0.7
+            p = idx.post.get(t)
+        df = idx.df.get(t, 0)
+        if n_alive >= COMMON_TERM_MIN_N and df > COMMON_TERM_SHARE * n_alive:
+            continue  # a word in most offers says little about any of them
+        if rarest is None or df < rarest[0]:
+            rarest = (df, p)
+        out.append((p[0], p[1], idx.idf(t) * qw * word_weight))
+    return out, (rarest[1] if rarest else None)
+
+
+def _first_stage(idx: Index, need: Need, plan, ok: np.ndarray | None) -> tuple[np.ndarray, Any]:
+    """Stage 1 over array postings: word BM25 plus clear evidence of the need's own concepts, weighted as
+    direct matches. Returns the score per slot (0 where ineligible) and the probe postings for left_out."""
+    parts, rarest = _word_postings(idx, need)
+    main_posting = None
+    for c, wc, _rel in plan:
+        p = idx.cpost.get(c)
+        if p is None:
+            continue
+        if main_posting is None:
+            main_posting = p
+        parts.append((p[0], p[1], wc))
+    n = len(idx.ids)
+    if parts:
+        slots = np.concatenate([s for s, _v, _m in parts])
+        weights = np.concatenate([v.astype(np.float64) * m for _s, v, m in parts])
+        scores = np.bincount(slots, weights=weights, minlength=n)
+    else:
+        scores = np.zeros(n)
+    keep = idx.alive.view() if ok is None else ok
+    scores[~keep] = 0.0
+    return scores, main_posting or rarest
+
+
+def _shortlist(scores: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """Slots with a positive score, at most ``k`` of them (highest score, then highest slot), and how many
+    there were."""
+    cand = np.flatnonzero(scores > 0)
+    if len(cand) <= POOL or len(cand) <= k:
+        return cand, len(cand)
+    sc = scores[cand]
+    kth = sc[np.argpartition(-sc, k - 1)[k - 1]]
+    sure = cand[sc > kth]
+    ties = cand[sc == kth][::-1][:k - len(sure)]
+    return np.concatenate([sure, ties]), len(cand)
+
+
+def _left_out(idx: Index, need: Need, probe, elig: _Eligibility) -> list[dict[str, Any]]:
+    """Offers about the need's main concept (or rarest word) that the hard filters excluded, by reason."""
+    if elig.ok is None or probe is None:
+        return []
+    slots = probe[0]
+    slots = slots[~elig.ok[slots] & idx.alive.view()[slots]]
+    area_out = 0
+    if elig.area_ok is not None:
+        inside = elig.area_ok[slots]
+        area_out = int(len(slots) - inside.sum())
+        slots = slots[inside]
+    age_out: dict[tuple[int, int], int] = {}
+    if len(slots):
+        pairs, counts = np.unique(np.stack([idx.age_min.view()[slots], idx.age_max.view()[slots]]),
+                                  axis=1, return_counts=True)
+        age_out = {(int(lo), int(hi)): int(c) for (lo, hi), c in zip(pairs.T, counts)}
+    left_out: list[dict[str, Any]] = []
+    if area_out:
+        where = " eller ".join([need.municipality, *elig.alts]) if elig.alts else need.municipality
+        left_out.append({"count": area_out, "reason": f"dækker ikke {where}"})
+    for (lo, hi), cnt in sorted(age_out.items(), key=lambda kv: (-kv[1], kv[0])):
+        left_out.append({"count": cnt, "reason": f"kun for {_age_range(lo, hi)}"})
+    return left_out
+
+
+@dataclass
+class _Preferences:
+    want_bits: int
+    excl_bits: int
+    free_only: bool
+    langs: set[str]
+
+    @classmethod
+    def of(cls, need: Need) -> _Preferences:
+        want = excl = 0
+        for f in need.formats:
+            want |= FORMAT_BITS.get(f, 0)
+        for f in need.excluded_formats:
+            excl |= FORMAT_BITS.get(f, 0)
+        return cls(want, excl, bool(need.free_only), set(need.languages))
+
+    def factor(self, idx: Index, s: int) -> float:
+        f = 1.0
+        fb = int(idx.fmt.a[s])
+        if self.want_bits and fb & self.want_bits:
+            f *= 1.15
+        if self.excl_bits and fb & self.excl_bits:
+            f *= 0.5 if (fb & ~self.excl_bits) == 0 else 0.9
+        if self.free_only:
+            f *= 1.1 if idx.free.a[s] else 0.7
+        if self.langs and self.langs & idx.langs[s]:
+            f *= 1.15
+        return f
+
+
+def _second_stage(idx: Index, need: Need, plan, pool: np.ndarray, scores: np.ndarray,
+                  elig: _Eligibility) -> list[tuple[float, Any, int]]:
+    """The shortlist only: the full concept score (related concepts, weak evidence), preferences, prior."""
+    cw1 = {c: wc for c, wc, _rel in plan}
+    prefs = _Preferences.of(need)
+    concepts_of, prior, ids = idx.concepts_of, idx.prior.a, idx.ids
+    scored: list[tuple[float, Any, int]] = []
+    for s in pool.tolist():
+        rel = float(scores[s])
+        cs = concepts_of[s]
+        # replace stage 1's concept part by the full concept score (see matcher.rank)
+        for c, a in cs.items():
+            w = cw1.get(c)
+            if w is not None and a >= CONCEPT_POSTING_MIN:
+                rel -= w * a
+        rel += concept_score(cs, plan)
+        f = prefs.factor(idx, s)
+        if elig.alts and not elig.primary_ok[s]:
+            f *= ALTERNATIVE_AREA_FACTOR
+        scored.append((rel * f * float(prior[s]), ids[s], s))
+    return scored
+
+
 class MatchEngine:
     def __init__(self, records: Iterable[dict[str, Any]] | None = None):
         self._lock = threading.RLock()
         self._index = Index()
+        self._journal: list[tuple[str, Any]] | None = None   # edits made while a background build runs
+        self._builder: threading.Thread | None = None
         if records is not None:
             self.rebuild(records)
 
     # -- mutation -----------------------------------------------------------
     def rebuild(self, records: Iterable[dict[str, Any]]) -> None:
-        recs: dict[Any, dict[str, Any]] = {}
-        for r in records:
-            recs[r.get("id")] = r
-        idx = Index()
-        docs = []
-        for r in recs.values():
-            d = analyse_offer(r)
-            idx.add_stats(d, +1)
-            docs.append((r, d))
-        for r, d in docs:
-            idx.add(r, d, stats=False)
+        """Build a new index from the records (streamed: each offer's analysis is dropped once staged);
+        the old index serves until the new one is swapped in."""
+        idx = Index.build(records)
         with self._lock:
             self._index = idx
+
+    def rebuild_in_background(self, records: Iterable[dict[str, Any]] | None = None) -> threading.Thread:
+        """Rebuild (by default from the live records, i.e. compaction) in a thread; edits made meanwhile are
+        replayed on the new index before it replaces the old one, which keeps serving until then."""
+        with self._lock:
+            if self._builder is not None and self._builder.is_alive():
+                return self._builder
+            if records is None:
+                records = self._index.live_records()
+            self._journal = []
+            self._builder = threading.Thread(target=self._build_and_swap, args=(records,), daemon=True,
+                                             name="matcher-rebuild")
+            self._builder.start()
+            return self._builder
+
+    def _build_and_swap(self, records: Iterable[dict[str, Any]]) -> None:
+        idx = Index.build(records)
+        with self._lock:
+            for op, arg in self._journal or ():
+                if op == "upsert":
+                    idx.add(arg)
+                else:
+                    idx.remove(arg)
+            self._index = idx
+            self._journal = None
 
     def upsert(self, record: dict[str, Any]) -> None:
         doc = analyse_offer(record)
         with self._lock:
             self._index.add(record, doc)
+            if self._journal is not None:
+                self._journal.append(("upsert", record))
             self._maybe_compact()
 
     def remove(self, offer_id: Any) -> None:
         with self._lock:
             self._index.remove(offer_id)
+            if self._journal is not None:
+                self._journal.append(("remove", offer_id))
             self._maybe_compact()
 
     def _maybe_compact(self) -> None:
-        if self._index.needs_compaction():
-            self.rebuild(self._index.live_records())
+        if self._journal is None and self._index.needs_compaction():
+            self.rebuild_in_background()
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
 
     def __len__(self) -> int:
         return self._index.n_alive
+
+    def stats(self) -> dict[str, int]:
+        """Size of the index: live offers, dead slots, bytes in its arrays."""
+        idx = self._index
+        return {"offers": idx.n_alive, "dead_slots": idx.dead, "array_bytes": idx.nbytes()}
 
     # -- reading ------------------------------------------------------------
     def understand(self, text: str) -> Need:
@@ -109,124 +320,32 @@ class MatchEngine:
         offset = max(0, int(offset))
         with self._lock:
             idx = self._index
-            acc: dict[int, float] = {}
-            get = acc.get
-            muni = need.municipality
-            ages = tuple(sorted({int(a) for a in need.child_ages}))
-            area_ok = idx.area_mask(muni) if muni else None
-            # a postal district spanning several municipalities: offers in any of them are
-            # eligible (unless the municipality was given explicitly); the first is preferred
-            alts = [m for m in need.municipality_alternatives if m and m != muni] \
-                if muni and need.municipality_source != "angivet" else []
-            primary_ok = area_ok
-            for m in alts:
-                area_ok = idx.union(area_ok, idx.area_mask(m))
-            age_ok = idx.age_mask(ages) if ages else None
-            ok = idx.combine(area_ok, age_ok)
-
-            def accumulate(slots, vals, m: float) -> None:
-                if ok is None:
-                    for s, v in zip(slots, vals):
-                        acc[s] = get(s, 0.0) + v * m
-                else:
-                    for s, v in zip(slots, vals):
-                        if ok[s]:
-                            acc[s] = get(s, 0.0) + v * m
-
-            qterms = dict(need.term_weights) if need.term_weights else {}
-            for t in need.terms:
-                qterms.setdefault(t, 1.0)
-            n_alive = max(1, idx.n_alive)
-            rarest: tuple[int, Any] | None = None
-            for t, qw in qterms.items():
-                qw = min(qw, 1.5)
-                p = idx.post.get(t)
-                if p is None or idx.df.get(t, 0) <= 0:
-                    ft = idx.fuzzy_term(t)
-                    if ft is None:
-                        continue
-                    t, qw = ft, qw * 0.7
-                    p = idx.post[t]
-                df = idx.df.get(t, 0)
-                if n_alive >= COMMON_TERM_MIN_N and df > COMMON_TERM_SHARE * n_alive:
-                    continue  # a word in most offers says little about any of them
-                if rarest is None or df < rarest[0]:
-                    rarest = (df, p)
-                accumulate(p[0], p[1], idx.idf(t) * qw * need.word_weight)
-            cq = related_concepts((c.key, c.weight) for c in need.concepts)
+            elig = _eligibility(idx, need)
             plan = concept_plan(need.concepts, idx.cidf)
-            # stage 1: clear evidence of the need's own concepts (postings), weighted as direct matches
-            cw1 = {c: wc for c, wc, _rel in plan}
-            main_posting = None
-            for c, wc, _rel in plan:
-                p = idx.cpost.get(c)
-                if p is None:
-                    continue
-                if main_posting is None:
-                    main_posting = p
-                accumulate(p[0], p[1], wc)
-
-            # left_out: offers about the need's main concept (or rarest word) that are excluded
-            alive = idx.alive
-            amin_a, amax_a = idx.age_min, idx.age_max
-            area_out = 0
-            age_out: dict[tuple[int, int], int] = {}
-            probe = main_posting or (rarest[1] if rarest else None)
-            if ok is not None and probe is not None:
-                for s in probe[0]:
-                    if ok[s] or not alive[s]:
-                        continue
-                    if area_ok is not None and not area_ok[s]:
-                        area_out += 1
-                    else:
-                        key = (amin_a[s], amax_a[s])
-                        age_out[key] = age_out.get(key, 0) + 1
-            eligible = [(rel, s) for s, rel in acc.items() if rel > 0 and alive[s]]
-            total = len(eligible)
-            pool = heapq.nlargest(max(POOL, 4 * (offset + limit)), eligible) if len(eligible) > POOL else eligible
-
-            # stage 2 (the pool only): related concepts and weak evidence, preferences, priors
-            want_bits = 0
-            for f in need.formats:
-                want_bits |= FORMAT_BITS.get(f, 0)
-            excl_bits = 0
-            for f in need.excluded_formats:
-                excl_bits |= FORMAT_BITS.get(f, 0)
-            langs = set(need.languages)
-            concepts_of = idx.concepts_of
-            scored: list[tuple[float, Any, int]] = []
-            for rel, s in pool:
-                cs = concepts_of[s]
-                # replace stage 1's concept part by the full concept score (see matcher.rank)
-                for c, a in cs.items():
-                    w = cw1.get(c)
-                    if w is not None and a >= CONCEPT_POSTING_MIN:
-                        rel -= w * a
-                rel += concept_score(cs, plan)
-                f = 1.0
-                fb = idx.fmt[s]
-                if want_bits and fb & want_bits:
-                    f *= 1.15
-                if excl_bits and fb & excl_bits:
-                    f *= 0.5 if (fb & ~excl_bits) == 0 else 0.9
-                if need.free_only:
-                    f *= 1.1 if idx.free[s] else 0.7
-                if langs and langs & idx.langs[s]:
-                    f *= 1.15
-                if alts and not primary_ok[s]:
-                    f *= ALTERNATIVE_AREA_FACTOR
-                scored.append((rel * f * idx.prior[s], idx.ids[s], s))
+            scores, probe = _first_stage(idx, need, plan, elig.ok)
+            left_out = _left_out(idx, need, probe, elig)
+            pool, total = _shortlist(scores, max(POOL, 4 * (offset + limit)))
+            scored = _second_stage(idx, need, plan, pool, scores, elig)
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
-            chosen = [(sc, oid, idx.records[s], s in idx.national, idx.langs[s]) for sc, oid, s in top]
-            left_out: list[dict[str, Any]] = []
-            if area_out:
-                where = " eller ".join([muni, *alts]) if alts else muni
-                left_out.append({"count": area_out, "reason": f"dækker ikke {where}"})
-            for (lo, hi), cnt in sorted(age_out.items(), key=lambda kv: (-kv[1], kv[0])):
-                left_out.append({"count": cnt, "reason": f"kun for {_age_range(lo, hi)}"})
-        hits = [Hit(oid, float(sc), self._reasons(need, cq, rec, nat, lg))
-                for sc, oid, rec, nat, lg in chosen]
+            chosen = [(sc, oid, idx.records[s], idx.langs[s]) for sc, oid, s in top]
+        cq = related_concepts((c.key, c.weight) for c in need.concepts)
+        hits = [Hit(oid, float(sc), self._reasons(need, cq, rec, NATIONWIDE in (rec.get("areas") or ()), lg))
+                for sc, oid, rec, lg in chosen]
         return MatchResult(need=need, results=hits, left_out=left_out, total_eligible=total)
+
+
+    def eligible_counts(self, need: Need) -> dict[str, int]:
+        """Per concept of the need: how many offers the family could use (area, ages) carry clear evidence of
+        it; 0 means that need met no offer at all (the coverage map). One mask and one posting per concept."""
+        with self._lock:
+            idx = self._index
+            ok = _eligibility(idx, need).ok
+            keep = idx.alive.view() if ok is None else ok
+            out: dict[str, int] = {}
+            for c in need.concepts:
+                p = idx.cpost.get(c.key)
+                out[c.key] = 0 if p is None else int(np.count_nonzero(keep[p[0]] & (p[1] > 0)))
+        return out
 
     # -- explanations ---------------------------------------------------------
     def _reasons(self, need: Need, cq: dict, rec: dict[str, Any], national: bool,

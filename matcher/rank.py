@@ -53,6 +53,7 @@ from datetime import UTC, datetime
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -134,9 +135,9 @@ def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
 
 
 class Doc:
-    """What the index keeps per offer (analysis is redone lazily for reasons)."""
+    """One offer's analysis; the index copies what it needs into its arrays and drops the Doc."""
 
-    __slots__ = ("terms", "concepts", "lens", "surfaces", "langs", "vals_key", "vals")
+    __slots__ = ("terms", "concepts", "lens", "surfaces", "langs")
 
     def __init__(self, terms: dict[str, dict[str, float]], concepts: dict[str, float], lens: dict[str, int],
                  surfaces: frozenset[str] = frozenset(), langs: frozenset[str] = frozenset()):
@@ -145,8 +146,6 @@ class Doc:
         self.lens = lens
         self.surfaces = surfaces
         self.langs = langs
-        self.vals_key: tuple | None = None     # avglens the cached posting values were computed with
-        self.vals: list[tuple[str, float]] = []
 
 
 def analyse_offer(rec: dict[str, Any]) -> Doc:
@@ -155,7 +154,8 @@ def analyse_offer(rec: dict[str, Any]) -> Doc:
     return _analyse_texts(texts["title"], texts["tags"], texts["target_group"], texts["description"], langs)
 
 
-@lru_cache(maxsize=20_000)
+# Bounded: with 100,000 distinct offers a large cache only holds analyses that are never asked for again.
+@lru_cache(maxsize=2048)
 def _analyse_texts(title: str, tags: str, target_group: str, description: str, langs: tuple[str, ...]) -> Doc:
     """Analysis of one offer's texts (cached: identical texts share one immutable Doc)."""
     texts = {"title": title, "tags": tags, "target_group": target_group, "description": description}
@@ -184,59 +184,210 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
                offer_languages({"languages": langs, **texts}))
 
 
+_FW = np.array([FIELD_W[f] for f in FIELDS])
+_FB = np.array([FIELD_B[f] for f in FIELDS])
+_FIELD_NO = {f: i for i, f in enumerate(FIELDS)}
+
+
+class Column:
+    """A growable numpy column (one value per slot)."""
+
+    __slots__ = ("a", "n")
+
+    def __init__(self, dtype, capacity: int = 1024) -> None:
+        self.a = np.zeros(capacity, dtype)
+        self.n = 0
+
+    def append(self, value) -> None:
+        if self.n == len(self.a):
+            self.a = np.concatenate([self.a, np.zeros(max(1024, len(self.a)), self.a.dtype)])
+        self.a[self.n] = value
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self.a[:self.n]
+
+    def trim(self) -> None:
+        self.a = self.a[:self.n].copy()
+
+
+class Postings:
+    """Posting lists ``key -> (slots int32, values float32)``.
+
+    A build loads all postings at once into one CSR block (row pointers, slots, values: three flat arrays);
+    postings appended later (edits) go to small per-key arrays that ``get`` concatenates until the next build.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self.names: list[str] = []
+        self.indptr = np.zeros(1, np.int64)
+        self.slots = np.zeros(0, np.int32)
+        self.vals = np.zeros(0, np.float32)
+        self.extra: dict[int, tuple[array, array]] = {}
+        self.n_extra = 0
+
+    def row(self, key: str) -> int:
+        r = self.rows.get(key)
+        if r is None:
+            r = self.rows[key] = len(self.names)
+            self.names.append(key)
+        return r
+
+    def load(self, rows: np.ndarray, slots: np.ndarray, vals: np.ndarray) -> None:
+        """Replace the block by these postings (given in slot order per row)."""
+        order = np.argsort(rows, kind="stable")
+        counts = np.bincount(rows, minlength=len(self.names))
+        self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.slots = slots[order].astype(np.int32)
+        self.vals = vals[order].astype(np.float32)
+        self.extra.clear()
+        self.n_extra = 0
+
+    def append(self, key: str, slot: int, val: float) -> None:
+        r = self.row(key)
+        e = self.extra.get(r)
+        if e is None:
+            e = self.extra[r] = (array("i"), array("f"))
+        e[0].append(slot)
+        e[1].append(val)
+        self.n_extra += 1
+
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        r = self.rows.get(key)
+        if r is None:
+            return None
+        if r + 1 < len(self.indptr):
+            a, b = self.indptr[r], self.indptr[r + 1]
+            s, v = self.slots[a:b], self.vals[a:b]
+        else:
+            s, v = self.slots[:0], self.vals[:0]
+        e = self.extra.get(r)
+        if e:
+            s = np.concatenate([s, np.frombuffer(e[0], np.int32)])
+            v = np.concatenate([v, np.frombuffer(e[1], np.float32)])
+        return s, v
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    def nbytes(self) -> int:
+        return self.indptr.nbytes + self.slots.nbytes + self.vals.nbytes
+
+
+class _Staging:
+    """Word postings of a build, kept per field until the average field lengths are known."""
+
+    def __init__(self) -> None:
+        self.rows, self.slots, self.fields, self.tfs = array("i"), array("i"), array("b"), array("f")
+
+    def add(self, row: int, slot: int, fields: dict[str, float]) -> None:
+        for f, tf in fields.items():     # in FIELDS order (the analysis fills them in that order)
+            self.rows.append(row)
+            self.slots.append(slot)
+            self.fields.append(_FIELD_NO[f])
+            self.tfs.append(tf)
+
+    def values(self, lens: np.ndarray, avg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, slots, BM25 saturation values) with one entry per (word, offer); see the module docstring."""
+        rows = np.frombuffer(self.rows, np.int32).copy()
+        slots = np.frombuffer(self.slots, np.int32).copy()
+        fields = np.frombuffer(self.fields, np.int8)
+        tfs = np.frombuffer(self.tfs, np.float32)
+        parts = np.empty(len(rows))
+        step = 1 << 20   # in blocks, so the temporaries stay small
+        for a in range(0, len(rows), step):
+            f, s = fields[a:a + step], slots[a:a + step]
+            parts[a:a + step] = _FW[f] * tfs[a:a + step] / (1 - _FB[f] + _FB[f] * lens[s, f] / avg[f])
+        del fields, tfs
+        self.rows = self.slots = self.fields = self.tfs = None  # type: ignore[assignment]  # free the staging memory
+        if len(rows) == 0:
+            return rows, slots, np.zeros(0, np.float32)
+        start = np.flatnonzero(np.concatenate([[True], (rows[1:] != rows[:-1]) | (slots[1:] != slots[:-1])]))
+        tfn = np.add.reduceat(parts, start)
+        return rows[start], slots[start], np.round(tfn / (K1 + tfn), 4).astype(np.float32)
+
+
 class Index:
-    """Append-only slots with tombstones; postings are parallel arrays."""
+    """Slots with tombstones: per-slot numpy columns for eligibility and priors, array postings for words,
+    concepts and areas. ``Index.build`` streams the records (each offer's analysis is dropped once its
+    postings are staged); ``add``/``remove`` change one offer."""
+
+    MASK_CACHE = 256
 
     def __init__(self) -> None:
         self.records: list[dict[str, Any] | None] = []
         self.ids: list[Any] = []
         self.slot_of: dict[Any, int] = {}
-        self.alive = bytearray()
-        self.age_min = array("h")
-        self.age_max = array("h")
-        self.fmt = array("H")
-        self.free = bytearray()
-        self.prior = array("f")
+        self.alive = Column(np.bool_)
+        self.age_min = Column(np.int16)
+        self.age_max = Column(np.int16)
+        self.fmt = Column(np.uint16)
+        self.free = Column(np.bool_)
+        self.prior = Column(np.float32)
+        self.lens = Column(np.int32)        # 4 per slot (FIELDS order)
         self.langs: list[frozenset[str]] = []
-        self.national: set[int] = set()
-        self.muni: dict[str, set[int]] = {}
-        self.post: dict[str, tuple[array, array]] = {}
+        self.concepts_of: list[dict[str, float]] = []   # per slot: concept -> strength
+        self.post = Postings()     # words -> BM25 saturation values
+        self.cpost = Postings()    # concepts -> strength (clear evidence only)
+        self.areas = Postings()    # municipality or "Hele landet" -> slots
         self.df: dict[str, int] = {}
-        self.cpost: dict[str, tuple[array, array]] = {}
         self.cdf: dict[str, int] = {}
         self.len_sum = {f: 0 for f in FIELDS}
         self.n_alive = 0
         self.dead = 0
         self.vocab_version = 0
+        self.surface_vocab: set[str] = set()   # words written in offers (vetoes typo corrections)
+        self._staging: _Staging | None = None
         self._fuzzy_cache: dict[str, str | None] = {}
         self._buckets: dict[str, list[str]] | None = None
         self._lang_intern: dict[frozenset[str], frozenset[str]] = {}
-        self.concepts_of: list[dict[str, float]] = []   # per slot: concept -> strength
-        self.surface_vocab: set[str] = set()
-        self._masks: dict[str, bytearray] = {}
-        self._age_masks: dict[int, bytearray] = {}   # words written in offers (vetoes typo corrections)
+        self._masks: dict[str, np.ndarray] = {}
 
     # -- building -----------------------------------------------------------
+    @classmethod
+    def build(cls, records: Iterable[dict[str, Any]]) -> Index:
+        idx = cls()
+        idx._staging = _Staging()
+        staged_areas = (array("i"), array("i"))
+        staged_concepts = (array("i"), array("i"), array("f"))
+        for rec in records:
+            idx._add_slot(rec, analyse_offer(rec), staged_areas, staged_concepts)
+        idx._finish_build(staged_areas, staged_concepts)
+        return idx
+
+    def _finish_build(self, staged_areas, staged_concepts) -> None:
+        n = len(self.ids)
+        avg = np.array([self.avglen(f) for f in FIELDS])
+        lens = self.lens.view().reshape(n, len(FIELDS)) if n else np.zeros((0, len(FIELDS)), np.int32)
+        assert self._staging is not None
+        rows, slots, vals = self._staging.values(lens, avg)
+        self._staging = None
+        live = self.alive.view()[slots]
+        counts = np.bincount(rows[live], minlength=len(self.post.names))
+        self.df = {t: int(c) for t, c in zip(self.post.names, counts.tolist())}
+        self.post.load(rows, slots, vals)
+        del rows, slots, vals
+        ar, asl = (np.frombuffer(a, np.int32).copy() for a in staged_areas)
+        self.areas.load(ar, asl, np.ones(len(ar), np.float32))
+        cr, csl = (np.frombuffer(a, np.int32).copy() for a in staged_concepts[:2])
+        self.cpost.load(cr, csl, np.frombuffer(staged_concepts[2], np.float32).copy())
+        for c in (self.alive, self.age_min, self.age_max, self.fmt, self.free, self.prior, self.lens):
+            c.trim()
+        self.vocab_version += 1
+
     def avglen(self, f: str) -> float:
-        return max(1.0, self.len_sum[f] / max(1, self.n_alive))
+        return round(max(1.0, self.len_sum[f] / max(1, self.n_alive)), 2)
 
-    def add_stats(self, doc: Doc, sign: int) -> None:
-        for f in FIELDS:
-            self.len_sum[f] += sign * doc.lens.get(f, 0)
-        self.n_alive += sign
-
-    def add(self, rec: dict[str, Any], doc: Doc | None = None, stats: bool = True) -> None:
+    def _add_slot(self, rec: dict[str, Any], doc: Doc, staged_areas=None, staged_concepts=None) -> int:
         oid = rec.get("id")
         if oid in self.slot_of:
             self.remove(oid)
-        doc = doc or analyse_offer(rec)
-        if stats:
-            self.add_stats(doc, +1)
         slot = len(self.records)
         self.records.append(rec)
         self.ids.append(oid)
         self.slot_of[oid] = slot
-        self.alive.append(1)
+        self.alive.append(True)
         amin, amax = rec.get("age_min"), rec.get("age_max")
         self.age_min.append(NO_MIN if amin is None else max(-1, min(int(amin), 998)))
         self.age_max.append(NO_MAX if amax is None else max(-1, min(int(amax), 998)))
@@ -244,143 +395,131 @@ class Index:
         for f in rec.get("formats") or ():
             bits |= FORMAT_BITS.get(normalize(str(f)), 0)
         self.fmt.append(bits)
-        self.free.append(1 if is_free(rec.get("cost")) else 0)
-        ec = rec.get("elements_count") or 0
-        try:
-            ec = max(0, min(11, int(ec)))
-        except (TypeError, ValueError):
-            ec = 0
-        self.prior.append(1 + 0.04 * ec / 11 + 0.03 * _freshness(rec.get("assured_at")))
+        self.free.append(is_free(rec.get("cost")))
+        self.prior.append(_prior(rec))
+        for f in FIELDS:
+            n = doc.lens.get(f, 0)
+            self.lens.append(n)
+            self.len_sum[f] += n
+        self.n_alive += 1
         self.langs.append(self._lang_intern.setdefault(doc.langs, doc.langs))
         self.concepts_of.append(doc.concepts)
-        areas = rec.get("areas") or ()
-        for a in areas:
-            if a == NATIONWIDE:
-                self.national.add(slot)
-            else:
-                self.muni.setdefault(a, set()).add(slot)
-        self.surface_vocab.update(doc.surfaces)
-        for m_name, mask in self._masks.items():
-            mask.append(1 if (slot in self.national or m_name in areas) else 0)
-        lo, hi = self.age_min[slot], self.age_max[slot]
-        for a, mask in self._age_masks.items():
-            mask.append(1 if lo <= a <= hi else 0)
-        # postings
-        new_vocab = False
-        key = tuple(round(self.avglen(f), 2) for f in FIELDS)
-        if doc.vals_key != key:
-            avg = dict(zip(FIELDS, key))
-            vals = []
-            for t, fields in doc.terms.items():
-                tfn = 0.0
-                for f, tf in fields.items():
-                    tfn += FIELD_W[f] * tf / (1 - FIELD_B[f] + FIELD_B[f] * doc.lens.get(f, 0) / avg[f])
-                vals.append((t, _q(tfn / (K1 + tfn))))
-            doc.vals, doc.vals_key = vals, key
-        df = self.df
-        post = self.post
-        for t, val in doc.vals:
-            p = post.get(t)
-            if p is None:
-                p = self.post[t] = (array("i"), array("f"))
-                new_vocab = True
-            p[0].append(slot)
-            p[1].append(val)
-            df[t] = df.get(t, 0) + 1
-        for c, a in doc.concepts.items():
-            if a < CONCEPT_POSTING_MIN:
-                continue
-            p = self.cpost.get(c)
-            if p is None:
-                p = self.cpost[c] = (array("i"), array("f"))
-            p[0].append(slot)
-            p[1].append(a)
         for c in doc.concepts:
             self.cdf[c] = self.cdf.get(c, 0) + 1
+        self.surface_vocab.update(doc.surfaces)
+        self._masks.clear()
+        if self._staging is not None:
+            self._stage(slot, rec, doc, staged_areas, staged_concepts)
+        else:
+            self._post(slot, rec, doc)
+        return slot
+
+    def _stage(self, slot: int, rec: dict[str, Any], doc: Doc, staged_areas, staged_concepts) -> None:
+        assert self._staging is not None
+        row, add = self.post.row, self._staging.add
+        for t, fields in doc.terms.items():
+            add(row(t), slot, fields)
+        for a in rec.get("areas") or ():
+            staged_areas[0].append(self.areas.row(a))
+            staged_areas[1].append(slot)
+        for c, a in doc.concepts.items():
+            if a >= CONCEPT_POSTING_MIN:
+                staged_concepts[0].append(self.cpost.row(c))
+                staged_concepts[1].append(slot)
+                staged_concepts[2].append(a)
+
+    def _post(self, slot: int, rec: dict[str, Any], doc: Doc) -> None:
+        """An edit's postings, with the BM25 values of the current average field lengths."""
+        avg = {f: self.avglen(f) for f in FIELDS}
+        new_vocab = False
+        for t, fields in doc.terms.items():
+            tfn = 0.0
+            for f, tf in fields.items():
+                tfn += FIELD_W[f] * tf / (1 - FIELD_B[f] + FIELD_B[f] * doc.lens.get(f, 0) / avg[f])
+            if t not in self.post:
+                new_vocab = True
+            self.post.append(t, slot, _q(tfn / (K1 + tfn)))
+            self.df[t] = self.df.get(t, 0) + 1
+        for a in rec.get("areas") or ():
+            self.areas.append(a, slot, 1.0)
+        for c, a in doc.concepts.items():
+            if a >= CONCEPT_POSTING_MIN:
+                self.cpost.append(c, slot, a)
         if new_vocab:
             self.vocab_version += 1
             self._buckets = None
             self._fuzzy_cache.clear()
+
+    def add(self, rec: dict[str, Any], doc: Doc | None = None) -> None:
+        self._add_slot(rec, doc or analyse_offer(rec))
 
     def remove(self, oid: Any) -> bool:
         slot = self.slot_of.pop(oid, None)
         if slot is None:
             return False
         rec = self.records[slot]
-        doc = analyse_offer(rec) if rec is not None else None
-        self.alive[slot] = 0
+        self.alive.a[slot] = False
         self.records[slot] = None
+        for c in self.concepts_of[slot]:
+            self.cdf[c] = self.cdf.get(c, 1) - 1
         self.concepts_of[slot] = {}
-        if doc is not None:
-            self.add_stats(doc, -1)
-            for t in doc.terms:
+        for i, f in enumerate(FIELDS):
+            self.len_sum[f] -= int(self.lens.a[slot * len(FIELDS) + i])
+        self.n_alive -= 1
+        if self._staging is None and rec is not None:
+            for t in analyse_offer(rec).terms:
                 self.df[t] = self.df.get(t, 1) - 1
-            for c in doc.concepts:
-                self.cdf[c] = self.cdf.get(c, 1) - 1
-        self.national.discard(slot)
-        for a in (rec or {}).get("areas") or ():
-            s = self.muni.get(a)
-            if s is not None:
-                s.discard(slot)
         self.dead += 1
-        for mask in self._masks.values():
-            mask[slot] = 0
-        for mask in self._age_masks.values():
-            mask[slot] = 0
+        self._masks.clear()
         return True
 
-    def area_mask(self, muni: str) -> bytearray:
-        """1 for live slots whose areas include ``muni`` or the whole country.
-        Masks are built once and kept up to date by add/remove."""
+    # -- eligibility ----------------------------------------------------------
+    def area_mask(self, muni: str) -> np.ndarray:
+        """True for live slots whose areas include ``muni`` or the whole country."""
         m = self._masks.get(muni)
         if m is None:
-            m = bytearray(len(self.records))
-            for s in self.national:
-                m[s] = 1
-            for s in self.muni.get(muni, ()):
-                m[s] = 1
-            if len(self._masks) > 200:
+            m = np.zeros(len(self.ids), np.bool_)
+            for key in (muni, NATIONWIDE):
+                p = self.areas.get(key)
+                if p is not None:
+                    m[p[0]] = True
+            m &= self.alive.view()
+            if len(self._masks) >= self.MASK_CACHE:
                 self._masks.clear()
             self._masks[muni] = m
         return m
 
-    def _age_mask1(self, a: int) -> bytearray:
-        m = self._age_masks.get(a)
-        if m is None:
-            lo, hi, al = self.age_min, self.age_max, self.alive
-            m = bytearray(1 if (al[s] and lo[s] <= a <= hi[s]) else 0 for s in range(len(self.records)))
-            self._age_masks[a] = m
-        return m
-
-    def age_mask(self, ages: tuple[int, ...]) -> bytearray:
-        """1 for live slots where at least one of ``ages`` fits the age range."""
-        if len(ages) == 1:
-            return self._age_mask1(ages[0])
-        acc = 0
-        n = len(self.records)
+    def age_mask(self, ages: tuple[int, ...]) -> np.ndarray:
+        """True for live slots where at least one of ``ages`` fits the age range."""
+        lo, hi = self.age_min.view(), self.age_max.view()
+        m = np.zeros(len(self.ids), np.bool_)
         for a in ages:
-            acc |= int.from_bytes(self._age_mask1(a), "little")
-        return bytearray(acc.to_bytes(n, "little"))
+            m |= (lo <= a) & (a <= hi)
+        return m & self.alive.view()
 
     @staticmethod
-    def union(a: bytearray | None, b: bytearray) -> bytearray:
-        if a is None:
-            return b
-        n = len(a)
-        return bytearray((int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(n, "little"))
+    def union(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+        return b if a is None else a | b
 
     @staticmethod
-    def combine(a: bytearray | None, b: bytearray | None) -> bytearray | None:
+    def combine(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
         if a is None or b is None:
             return a if b is None else b
-        n = len(a)
-        return bytearray((int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little"))
+        return a & b
 
     def needs_compaction(self) -> bool:
-        return self.dead > 1000 and self.dead > len(self.records) // 3
+        """Dead slots or edits' postings outside the CSR block are a third of the index (and many)."""
+        n = len(self.ids)
+        return (self.dead > 1000 and self.dead > n // 3) or \
+            (self.post.n_extra > 50_000 and self.post.n_extra > len(self.post.slots) // 3)
 
     def live_records(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r is not None]
+
+    def nbytes(self) -> int:
+        """Bytes in the index's numpy arrays (postings and columns)."""
+        cols = (self.alive, self.age_min, self.age_max, self.fmt, self.free, self.prior, self.lens)
+        return sum(p.nbytes() for p in (self.post, self.cpost, self.areas)) + sum(c.a.nbytes for c in cols)
 
     # -- query helpers -------------------------------------------------------
     def idf(self, t: str) -> float:
@@ -419,6 +558,15 @@ class Index:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[t] = res
         return res
+
+
+def _prior(rec: dict[str, Any]) -> float:
+    ec = rec.get("elements_count") or 0
+    try:
+        ec = max(0, min(11, int(ec)))
+    except (TypeError, ValueError):
+        ec = 0
+    return 1 + 0.04 * ec / 11 + 0.03 * _freshness(rec.get("assured_at"))
 
 
 def related_concepts(concepts: Iterable[tuple[str, float]]) -> dict[str, tuple[float, str, bool]]:
