@@ -15,6 +15,7 @@ _INSTANCE = tempfile.mkdtemp(prefix="civilmatch-test-instance-")
 os.environ["CIVILMATCH_INSTANCE_PATH"] = _INSTANCE
 os.environ.setdefault("CIVILMATCH_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.pop("CIVILMATCH_DATABASE_URL", None)
+os.environ.setdefault("CIVILMATCH_ENV", "development")  # plain-HTTP test servers; production cookies are tested
 
 from sqlalchemy import text  # noqa: E402
 

@@ -9,7 +9,7 @@ from flask_smorest import Api
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from catalog.db import make_engine, make_sessionmaker
+from catalog.db import make_engine, make_sessionmaker, timeout_options
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -21,7 +21,10 @@ class Database:
     """One engine per app; one session per app context (request or CLI command), closed at teardown."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        url = app.config["DATABASE_URL"]
+        engine = make_engine(url, **timeout_options(
+            url, connect_timeout=app.config.get("DB_CONNECT_TIMEOUT", 5),
+            statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS", 5000)))
         app.extensions["civilmatch.engine"] = engine
         app.extensions["civilmatch.sessionmaker"] = make_sessionmaker(engine)
 
