@@ -1,5 +1,5 @@
 """Open Referral HSDS 3.0 under /hsds: public, keyless, read-only; only published offers of verified
-organisations. The mapping lives in catalog/hsds.py; these views only parse the request and page the results.
+organisations. The mapping lives in catalog/hsds/; these views only parse the request and page the results.
 
 POST /hsds/services/search takes the same filters in a JSON body plus `text`, a family's need described in
 words, which is ranked by the matcher (HSDS 3.1 draft style), so the text never travels in a URL.
