@@ -91,6 +91,19 @@ class MatchEngine:
     def __len__(self) -> int:
         return self._index.n_alive
 
+    def concepts_of(self, offer_id: Any) -> dict[str, float]:
+        """The need concepts the index found in one offer, with their strengths ({} if not indexed)."""
+        idx = self._index
+        slot = idx.slot_of.get(offer_id)
+        return dict(idx.concepts_of[slot]) if slot is not None and idx.alive[slot] else {}
+
+    def offers_about(self, concept: str | None, min_strength: float = 0.0) -> list[Any]:
+        """Ids of indexed offers with the concept (any concept when None) at `min_strength` or more."""
+        idx = self._index
+        return [idx.ids[slot] for slot, cs in enumerate(idx.concepts_of) if idx.alive[slot] and cs
+                and (any(v >= min_strength for v in cs.values()) if concept is None
+                     else cs.get(concept, 0.0) >= min_strength)]
+
     # -- reading ------------------------------------------------------------
     def understand(self, text: str) -> Need:
         """Parse a need. Words that occur in the indexed offers are never
