@@ -79,6 +79,7 @@ def register_database(app: Flask) -> None:
 
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
+    import catalog.audit  # noqa: F401 - registers the audit log's session event
     app.extensions["civilmatch.match_index"] = MatchIndex()  # empty until the first match builds it
 
 
@@ -101,10 +102,13 @@ def register_extensions(app: Flask) -> None:
     def _load_user(user_id: str):
         from catalog.models import User
 
+        from .auth import session_is_current
+
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # A session from before the user's last logout or password change is over.
+        return user if user is not None and user.active and session_is_current(user) else None
 
     csrf.init_app(app)
     limiter.init_app(app)

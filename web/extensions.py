@@ -42,6 +42,7 @@ class Database:
 
         if "_db_session" not in g:
             g._db_session = current_app.extensions["civilmatch.sessionmaker"]()
+            g._db_session.info["actor"] = audit_actor
         return g._db_session
 
     def engine(self, app: Flask | None = None):
@@ -51,3 +52,18 @@ class Database:
 
 
 db = Database()
+
+
+def audit_actor() -> str:
+    """Who is acting, for the audit log, from what this request already loaded (never a database query)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "kommandolinje"
+    token = g.get("_api_token")
+    if token is not None:
+        return f"token {token.id} ({token.prefix}…, {token.name})"
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"bruger {user.id} ({user.email})"
+    return "anonym"
