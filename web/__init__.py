@@ -120,10 +120,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, auth, chat, embed, hsds, ngo, offers
+    from . import admin, audit, auth, chat, embed, hsds, ngo, offers
     import web.api as api_pkg
 
-    for module in (auth, offers, ngo, admin, chat, embed):
+    for module in (auth, offers, ngo, admin, chat, embed, audit):
         app.register_blueprint(module.bp)
     for module in (api_pkg, hsds):
         for bp in module.blueprints():

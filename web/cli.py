@@ -235,3 +235,67 @@ def list_tokens_cmd(show_all: bool):
                    f"{t.expires_at.strftime('%Y-%m-%d') if t.expires_at else '-':<10} "
                    f"{t.last_used_at.strftime('%Y-%m-%d %H:%M') if t.last_used_at else '-':<16} "
                    f"{','.join(t.scopes or []):<30} {t.name}")
+
+
+def _libpq_url(url) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq (pg_dump/pg_restore) understands it."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_cmd(path: str):
+    """Copy the whole database (users, tokens, reviews, verification, conversations) to PATH, while it runs.
+
+    SQLite: SQLite's online backup API. PostgreSQL: pg_dump's custom format."""
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["DATABASE_URL"])
+    target = Path(path)
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+        target.chmod(0o600)
+    elif url.get_backend_name() == "postgresql":
+        done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(url)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            _fail("pg_dump fejlede: " + done.stderr.strip()[-500:])
+        target.chmod(0o600)
+    else:
+        _fail(f"Sikkerhedskopi understøttes ikke for {url.get_backend_name()}.")
+    click.echo(f"Sikkerhedskopi skrevet til {target}.")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database's contents.")
+def restore_cmd(path: str, yes: bool):
+    """Replace the whole database with a backup made by `civilmatch backup` (stop the service first)."""
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    if not yes:
+        click.confirm("Det nuværende indhold af databasen erstattes af sikkerhedskopien. Fortsæt?", abort=True)
+    url = make_url(current_app.config["DATABASE_URL"])
+    db.session.close()
+    db.engine().dispose()
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(path) as source, sqlite3.connect(url.database) as target:
+            source.backup(target)
+    elif url.get_backend_name() == "postgresql":
+        done = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "--dbname", _libpq_url(url), path], capture_output=True, text=True)
+        if done.returncode != 0:
+            _fail("pg_restore fejlede: " + done.stderr.strip()[-500:])
+    else:
+        _fail(f"Gendannelse understøttes ikke for {url.get_backend_name()}.")
+    from catalog.db import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])  # a backup from an older version gets today's schema
+    click.echo(f"Databasen er gendannet fra {path}.")

@@ -62,7 +62,7 @@ def audit_actor() -> str:
         return "kommandolinje"
     token = g.get("_api_token")
     if token is not None:
-        return f"token {token.id} ({token.prefix}…, {token.name})"
+        return f"token {token.id} ({token.name})"
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False):
         return f"bruger {user.id} ({user.email})"

@@ -66,9 +66,10 @@ def _like(value: str) -> str:
 
 
 def _json_forms(word: str) -> list[str]:
-    """How a word can appear inside a JSON list column's text: as written and with \\u escapes."""
-    escaped = json.dumps(word)[1:-1]
-    return [word] if escaped == word else [word, escaped]
+    """How a (lower-case) word can appear in a JSON list column's lower-cased text: JSON writes letters beyond
+    ASCII as \\u escapes, which lower() does not fold, so the capitalised and upper-case spellings are
+    looked for too."""
+    return sorted({json.dumps(form)[1:-1].lower() for form in (word, word.capitalize(), word.upper())})
 
 
 def _word_condition(word: str):
