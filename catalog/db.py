@@ -36,8 +36,6 @@ def make_engine(url: str, **kw) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
-            # SQLite's own lower() folds ASCII only; searches must fold æ, ø, å like PostgreSQL does.
-            dbapi_conn.create_function("lower", 1, _sqlite_lower, deterministic=True)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -50,10 +48,6 @@ def make_engine(url: str, **kw) -> Engine:
     # parsing one huge statement per batch (100,000 offers import about a third faster).
     kw.setdefault("insertmanyvalues_page_size", 100)
     return create_engine(url, **kw)
-
-
-def _sqlite_lower(value):
-    return value.lower() if isinstance(value, str) else value
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, String, case, cast, false, func, or_, select
+from sqlalchemy import Select, String, case, cast, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import ElementAssessment, Offer, OfferArea, OfferFormat, Organisation
@@ -51,10 +51,11 @@ class ServiceFilter:
     ids: list[int] | None = None   # restrict to (and keep the order of) these offer ids, e.g. match results
 
 
-# Offer ids about a need concept (the web layer asks the match index; None: need terms match nothing).
-ConceptLookup = Callable[[str | None], list[int]]
+# Offers about a need concept (any concept for None), from the match index the web layer keeps:
+# (ids, False) = these offers, (ids, True) = every offer except these (shorter when most offers qualify).
+ConceptLookup = Callable[[str | None], tuple[list[int], bool]]
 # At most this many services ride along inside one organization of a page (`full_service`).
-MAX_EMBEDDED_SERVICES = 25
+MAX_EMBEDDED_SERVICES = 10
 
 
 def _fold(text: str) -> str:
@@ -65,30 +66,64 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _spellings(word: str) -> list[str]:
+    """A lower-case search word as written in lower case, Capitalised and in CAPITALS. ILIKE folds every letter
+    on PostgreSQL but only A-Z on SQLite (æ, ø, å stay as they are), so the three spellings find a word in
+    either database however a title capitalises it."""
+    return sorted({word, word.capitalize(), word.upper()})
+
+
 def _json_forms(word: str) -> list[str]:
-    """How a (lower-case) word can appear in a JSON list column's lower-cased text: JSON writes letters beyond
-    ASCII as \\u escapes, which lower() does not fold, so the capitalised and upper-case spellings are
-    looked for too."""
-    return sorted({json.dumps(form)[1:-1].lower() for form in (word, word.capitalize(), word.upper())})
+    """The spellings of a word as they appear inside a JSON list column's text (letters beyond ASCII are
+    written as \\u escapes there)."""
+    return sorted({json.dumps(form)[1:-1] for form in _spellings(word)})
 
 
-def _word_condition(word: str):
-    like = _like(word)
-    text_columns = (Offer.title, Offer.description, Offer.target_group, Organisation.name)
-    conditions = [func.lower(c).like(like, escape="\\") for c in text_columns]
-    conditions += [func.lower(cast(Offer.tags, String)).like(_like(form), escape="\\") for form in _json_forms(word)]
-    conditions.append(Offer.id.in_(select(OfferArea.offer_id)
-                                   .where(func.lower(OfferArea.municipality).like(like, escape="\\"))))
-    return or_(*conditions)
+def _ilike_any(column, forms: Iterable[str]):
+    return or_(*[column.ilike(_like(form), escape="\\") for form in forms])
+
+
+def _ascii_distinct(forms: Iterable[str]) -> list[str]:
+    """Spellings that differ beyond A-Z case (SQLite's LIKE already treats those as one)."""
+    seen: dict[str, str] = {}
+    for form in forms:
+        seen.setdefault("".join(c.lower() if "A" <= c <= "Z" else c for c in form), form)
+    return sorted(seen.values())
+
+
+def _word_condition(word: str, dialect: str):
+    """One search word anywhere in an offer's texts, tags, organisation or areas: one pattern match per
+    spelling over the texts joined, instead of one per column. SQLite's LIKE already ignores case (of A-Z),
+    so it skips lower(); PostgreSQL uses ILIKE."""
+    hay = (func.coalesce(Offer.title, "") + " " + func.coalesce(Offer.description, "") + " "
+           + func.coalesce(Offer.target_group, "") + " " + Organisation.name + " " + cast(Offer.tags, String))
+    forms = sorted(set(_spellings(word)) | set(_json_forms(word)))
+    if dialect == "sqlite":
+        texts = or_(*[hay.like(_like(form), escape="\\") for form in _ascii_distinct(forms)])
+        areas = or_(*[OfferArea.municipality.like(_like(form), escape="\\")
+                      for form in _ascii_distinct(_spellings(word))])
+    else:
+        texts = _ilike_any(hay, forms)
+        areas = _ilike_any(OfferArea.municipality, _spellings(word))
+    return or_(texts, Offer.id.in_(select(OfferArea.offer_id).where(areas)))
 
 
 def _json_list_has(column, value: str):
-    quoted = [json.dumps(form)[1:-1] for form in {value, value.casefold()}]
-    return or_(*[func.lower(cast(column, String)).like(_like(f'"{q.lower()}"'), escape="\\") for q in quoted])
+    return _ilike_any(cast(column, String), [f'"{form}"' for form in _json_forms(value.casefold())])
 
 
 def _json_list_nonempty(column):
     return func.length(cast(column, String)) > 2
+
+
+def _ids_condition(found: tuple[list[int], bool] | None):
+    """Offers from the match index: (ids, False) means these ids, (ids, True) every offer but these."""
+    if found is None:
+        return false()
+    ids, excluded = found
+    if excluded:
+        return Offer.id.not_in(ids) if ids else true()
+    return Offer.id.in_(ids) if ids else false()
 
 
 def _term_condition(term: Term, concept_lookup: ConceptLookup | None):
@@ -100,7 +135,7 @@ def _term_condition(term: Term, concept_lookup: ConceptLookup | None):
         return _json_list_has(Offer.tags, term.code)
     if term.taxonomy is AUDIENCE_TAXONOMY:
         return _json_list_has(Offer.audience, term.code)
-    return Offer.id.in_((concept_lookup(term.code) if concept_lookup else None) or [-1])
+    return _ids_condition(concept_lookup(term.code) if concept_lookup else None)
 
 
 def _taxonomy_condition(taxonomy_id: str, concept_lookup: ConceptLookup | None):
@@ -115,7 +150,7 @@ def _taxonomy_condition(taxonomy_id: str, concept_lookup: ConceptLookup | None):
         return _json_list_nonempty(Offer.tags)
     if taxonomy is AUDIENCE_TAXONOMY:
         return _json_list_nonempty(Offer.audience)
-    return Offer.id.in_((concept_lookup(None) if concept_lookup else None) or [-1])
+    return _ids_condition(concept_lookup(None) if concept_lookup else None)
 
 
 def find_term(session: Session, term_id: str, *, vocabulary: Iterable[tuple[str, str]] = ()) -> Term | None:
@@ -139,7 +174,7 @@ def find_services(session: Session, f: ServiceFilter, *, page_number: int = 1, p
     if f.ids is not None:
         query = query.where(Offer.id.in_(f.ids or [-1]))
     for word in _fold(f.search).split() if f.search else []:
-        query = query.where(_word_condition(word))
+        query = query.where(_word_condition(word, session.get_bind().dialect.name))
     if f.taxonomy_term_id:
         wanted = f.taxonomy_term_id.lower()
         known = terms if terms is not None else all_terms(session)
@@ -147,7 +182,9 @@ def find_services(session: Session, f: ServiceFilter, *, page_number: int = 1, p
         query = query.where(_term_condition(term, concept_lookup) if term is not None else false())
     if f.taxonomy_id:
         query = query.where(_taxonomy_condition(f.taxonomy_id, concept_lookup))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Offer.id).subquery())) or 0
+    if not total or (page_number - 1) * per_page >= total:
+        return [], total
     if f.ids:
         order = case({offer_id: i for i, offer_id in enumerate(f.ids)}, value=Offer.id, else_=len(f.ids))
         query = query.order_by(order, Offer.id)
@@ -170,9 +207,9 @@ def find_organizations(session: Session, *, search: str | None = None, page_numb
     query = visible_organisations()
     if search:
         for word in _fold(search).split():
-            like = _like(word)
-            query = query.where(or_(func.lower(Organisation.name).like(like, escape="\\"),
-                                    func.lower(Organisation.description).like(like, escape="\\")))
+            forms = _spellings(word)
+            query = query.where(or_(_ilike_any(Organisation.name, forms),
+                                    _ilike_any(Organisation.description, forms)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     orgs = session.scalars(query.order_by(Organisation.id).offset((page_number - 1) * per_page)
                            .limit(per_page)).all()

@@ -81,6 +81,11 @@ class OrganizationArgs(PageArgs):
     full_service = Bool(load_default=False)
 
 
+# Organizations with their services in full: a page holds at most this many (each with at most
+# catalog.hsds.MAX_EMBEDDED_SERVICES services), so one answer stays bounded; `size` says how many came.
+MAX_FULL_SERVICE_PER_PAGE = 10
+
+
 class OrganizationDetailArgs(DanishSchema):
     class Meta:
         unknown = EXCLUDE
@@ -126,7 +131,7 @@ def concepts_fn():
     return concepts
 
 
-def _concept_lookup(key: str | None) -> list[int]:
+def _concept_lookup(key: str | None) -> tuple[list[int], bool]:
     return _engine().offers_about(key, CONCEPT_MIN_STRENGTH)
 
 
@@ -240,6 +245,8 @@ class Organizations(MethodView):
     @bp.response(200, description="En side (HSDS Page) med verificerede organisationer.")
     def get(self, args):
         """Organisationer"""
+        if args.get("full_service"):
+            args["per_page"] = min(args["per_page"], MAX_FULL_SERVICE_PER_PAGE)
         orgs, total = hsds.find_organizations(db.session, search=args.get("search"), page_number=args["page"],
                                               per_page=args["per_page"])
         full = args.get("full") or args.get("full_service")
