@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test install eval bench clean
+.PHONY: run test install eval bench load clean
 
 $(BIN)/civilmatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ eval: install
 ## Speed of /api/v1/match at 130, 10,000 and 100,000 offers.
 bench: install
 	$(BIN)/python benchmarks/bench_match.py
+
+## gunicorn under 50 concurrent clients for 60 s at 10,000 offers; `make load ARGS=--fault` stops PostgreSQL mid-load.
+load: install
+	$(BIN)/python benchmarks/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules
