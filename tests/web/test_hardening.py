@@ -16,13 +16,6 @@ from tests.helpers import DEMO_PASSWORD, OFFER_DATA, bearer
 NEED_TEXT = "Pigen på 9 hedder Sofie og er meget ked af det efter skilsmissen"
 
 
-def _deep(n: int):
-    value: object = "x"
-    for _ in range(n):
-        value = [value]
-    return value
-
-
 # --- every bad input is a 4xx ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", ["/offers/?q=a%00b", "/hsds/services?search=a%00b", "/hsds/organizations?search=%00",
@@ -398,3 +391,36 @@ def test_hsds_search_runs_in_the_database_and_folds_danish_letters(client, facto
     assert names == {"ÆBLEHAVEN for familier"}
     assert client.get("/hsds/services?search=ønsker").json["total_items"] == 1
     assert client.get("/hsds/services?search=100%25_").json["total_items"] == 0
+
+
+# --- property: any JSON document on any JSON endpoint is an answer or a 4xx ---------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_unstorable = st.sampled_from(["\x00", "\ud800", "a\udfffb", "ok"])
+_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                    st.text(max_size=30), _unstorable)
+_documents = st.one_of(   # JSON text: arbitrary small documents, and nesting far deeper than allowed
+    st.recursive(_leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                  st.dictionaries(st.one_of(st.text(max_size=10), _unstorable),
+                                                                  inner, max_size=4)), max_leaves=30)
+    .map(json.dumps),
+    st.integers(30, 3000).map(lambda n: '{"text": ' + "[" * n + "]" * n + "}"),
+)
+_json_endpoints = st.sampled_from(["/hsds/services/search", "/api/v1/match", "/api/v1/offers",
+                                   "/api/v1/plans/match", "/api/v1/conversations"])
+_token_cache: dict[int, str] = {}
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(document=_documents, path=_json_endpoints)
+def test_any_json_document_gets_an_answer_or_a_4xx_never_a_5xx(client, factory, document, path):
+    token = _token_cache.get(id(client))
+    if token is None:
+        token = _token_cache[id(client)] = factory.token("admin")
+    r = client.post(path, data=document, content_type="application/json", headers=bearer(token))
+    assert r.status_code < 500, (path, r.status_code)
+    if r.status_code == 400:
+        assert r.json["errors"]
