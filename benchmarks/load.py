@@ -89,10 +89,11 @@ def prepare(env: dict, workdir: Path, catalogue: Path, n: int) -> dict:
     caseworker = civilmatch(env, "create-token", "--role", "caseworker", "--name", "load",
                             "--scope", "match").strip().splitlines()[-1]
     data = json.loads(path.read_text(encoding="utf-8"))
-    org_ref = data["organisations"][0].get("external_id") or data["organisations"][0]["name"]
+    org_ref = data["offers"][0]["organisation"]
     editor = civilmatch(env, "create-token", "--role", "ngo_editor", "--name", "load editor",
                         "--organisation", str(org_ref), "--scope", "offers:write").strip().splitlines()[-1]
-    return {"caseworker": caseworker, "editor": editor, "org_ref": str(org_ref)}
+    own = [o["external_id"] for o in data["offers"] if o["organisation"] == org_ref][:20]
+    return {"caseworker": caseworker, "editor": editor, "own_external_ids": own}
 
 
 # --- a throw-away PostgreSQL --------------------------------------------------------------------------
@@ -126,7 +127,9 @@ class ThrowAwayPostgres:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root; use the postgres account when we are root
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr.strip()[-1000:]}")
 
     def init(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -242,14 +245,12 @@ def client_loop(base: str, tokens: dict, offer_ids: list[int], stop_at: float, s
 def editable_offers(base: str, tokens: dict) -> list[int]:
     """Ids of offers the editor token's organisation owns (what the NGO edits touch)."""
     headers = {"Authorization": f"Bearer {tokens['editor']}"}
-    items = requests.get(f"{base}/api/v1/offers?per_page=100", headers=headers, timeout=60).json()["items"]
-    org_ids = {o["organisation"]["id"] for o in items
-               if tokens["org_ref"] in (o["organisation"].get("external_id"), o["organisation"]["name"])}
-    if not org_ids:
-        return []
-    own = requests.get(f"{base}/api/v1/offers?per_page=100&organisation_id={org_ids.pop()}", headers=headers,
-                       timeout=60).json()["items"]
-    return [o["id"] for o in own]
+    ids = []
+    for external_id in tokens["own_external_ids"]:
+        r = requests.get(f"{base}/api/v1/offers/external/{external_id}", headers=headers, timeout=60)
+        if r.ok:
+            ids.append(r.json()["id"])
+    return ids
 
 
 def is_error(status: str, fault: bool) -> bool:
@@ -297,10 +298,11 @@ def run(args) -> int:
     try:
         env = {**os.environ, "CIVILMATCH_INSTANCE_PATH": str(workdir), "CIVILMATCH_SECRET_KEY": "load-test",
                "CIVILMATCH_ENV": "development",
-               # one client address makes all the load: lift the anonymous limit so it measures the service
-               "CIVILMATCH_RATELIMIT_ANONYMOUS": "1000000 per minute"}
+               # one address and one token make all the load: lift the limits so it measures the service
+               "CIVILMATCH_RATELIMIT_ANONYMOUS": "1000000 per minute",
+               "CIVILMATCH_API_MATCH_RATE_LIMIT": "1000000 per minute"}
         if args.fault:
-            pg = ThrowAwayPostgres(workdir / "pg")
+            pg = ThrowAwayPostgres(Path(tempfile.mkdtemp(prefix="civilmatch-loadpg-")))  # own folder, own port
             pg.init()
             pg.start()
             env["CIVILMATCH_DATABASE_URL"] = pg.url
@@ -313,6 +315,8 @@ def run(args) -> int:
         server = start_gunicorn(env, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         offer_ids = editable_offers(base, tokens)
+        if not offer_ids:
+            raise SystemExit("no offers for the NGO edits")
         print(f"# gunicorn -w {args.workers} on {base}; {args.clients} clients for {args.seconds} s"
               + ("; PostgreSQL stopped and started mid-load" if args.fault else ""), flush=True)
         stats = Stats()
