@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -259,10 +259,41 @@ def _hsds_path(path: str, extra: dict[str, str] | None = None) -> str:
     return path
 
 
-def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, problems: list[ImportProblem],
-                        warnings: list[str], existing: Offer | None = None) -> dict:
-    """An HSDS service as an offer in the exchange format (catalog.exchange), problems in HSDS field paths."""
-    paths: dict[str, str] = {}   # exchange path -> HSDS path, where we know it exactly
+class _ServiceFields(Schema):
+    """The HSDS service fields that map one to one onto an offer, declared once: HSDS name -> our name.
+    Values pass through as given (stripped and shortened when text) so OfferSchema reports what is wrong."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.Raw(data_key="name", load_default=None, allow_none=True)
+    description = fields.Raw(data_key="description", load_default=None, allow_none=True)
+    target_group = fields.Raw(data_key="eligibility_description", load_default=None, allow_none=True)
+    age_min = fields.Raw(data_key="minimum_age", load_default=None, allow_none=True)
+    age_max = fields.Raw(data_key="maximum_age", load_default=None, allow_none=True)
+    assured_at = fields.Raw(data_key="assured_date", load_default=None, allow_none=True)
+    status = fields.Raw(data_key="status", load_default=None, allow_none=True)
+
+    LIMITS = {"title": 200, "description": 5000, "target_group": 500}
+
+    @post_load
+    def _tidy(self, data: dict, **_kw) -> dict:
+        data["title"] = _text(data["title"], self.LIMITS["title"])
+        for key in ("description", "target_group"):   # optional texts: missing or empty is ""
+            data[key] = _text(data[key] or "", self.LIMITS[key])
+        data["age_min"], data["age_max"] = _age(data["age_min"]), _age(data["age_max"])
+        data["assured_at"] = data["assured_at"] or None
+        status = data["status"]
+        data["status"] = STATUS_FROM_HSDS.get(status, status) if isinstance(status, str) else status
+        return data
+
+
+_SERVICE_FIELDS = _ServiceFields()
+
+
+def _terms_from_attributes(obj: dict, where: str, problems: list[ImportProblem], warnings: list[str],
+                           paths: dict[str, str], existing: Offer | None) -> dict:
+    """Our own taxonomies' attributes back into tags, formats, audience and element levels."""
     tags, formats, audience, elements = [], [], [], {}
     attrs = obj.get("attributes") if isinstance(obj.get("attributes"), list) else []
     for i, attr in enumerate(attrs):
@@ -271,17 +302,7 @@ def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, p
             continue
         taxonomy, code, name = _attr_term(attr)
         if taxonomy == ELEMENT_TAXONOMY.name:
-            if code not in ELEMENT_KEYS:
-                problems.append(ImportProblem(where, f"attributes.{i}.taxonomy_term.code",
-                                              f"Ukendt element '{code}'."))
-                continue
-            value = attr.get("value")
-            if not (isinstance(value, (str, int)) and str(value).strip() in ("0", "1", "2", "3")):
-                problems.append(ImportProblem(where, f"attributes.{i}.value", "Niveau skal være 0, 1, 2 eller 3."))
-                continue
-            elements[code] = {"level": int(str(value).strip())}
-            if existing is not None and existing.element(code) is not None:
-                elements[code]["evidence"] = existing.element(code).evidence
+            _element_level(attr, code, i, where, problems, elements, existing)
         elif taxonomy == FORMAT_TAXONOMY.name:
             paths[f"formats.{len(formats)}"] = f"attributes.{i}.taxonomy_term.code"
             formats.append(code or name)
@@ -297,7 +318,24 @@ def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, p
     if len(tags) > 20:
         warnings.append(f"{where}: {len(tags)} nøgleord; kun de første 20 er taget med.")
         tags = tags[:20]
+    return {"tags": tags, "formats": formats, "audience": audience, "elements": elements}
 
+
+def _element_level(attr: dict, code: str | None, i: int, where: str, problems: list[ImportProblem],
+                   elements: dict, existing: Offer | None) -> None:
+    if code not in ELEMENT_KEYS:
+        problems.append(ImportProblem(where, f"attributes.{i}.taxonomy_term.code", f"Ukendt element '{code}'."))
+        return
+    value = attr.get("value")
+    if not (isinstance(value, (str, int)) and str(value).strip() in ("0", "1", "2", "3")):
+        problems.append(ImportProblem(where, f"attributes.{i}.value", "Niveau skal være 0, 1, 2 eller 3."))
+        return
+    elements[code] = {"level": int(str(value).strip())}
+    if existing is not None and existing.element(code) is not None:
+        elements[code]["evidence"] = existing.element(code).evidence
+
+
+def _areas_from_service(obj: dict, where: str, warnings: list[str]) -> list[str]:
     areas: list[str] = []
     unknown: list[str] = []
     raw_areas = obj.get("service_areas") if isinstance(obj.get("service_areas"), list) else []
@@ -311,98 +349,82 @@ def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, p
             label = sa.get("name") or sa.get("extent") or sa.get("id") or "?"
             unknown.append(_text(str(label), 60))
     if not areas:
-        areas = [NATIONWIDE]
         if unknown:
             warnings.append(f"{where}: området {', '.join(repr(u) for u in unknown)} er ikke en dansk kommune; "
                             f"tilbuddet er sat til '{NATIONWIDE}'.")
         else:
             warnings.append(f"{where}: ingen service_areas; tilbuddet er sat til '{NATIONWIDE}'.")
-    elif unknown:
+        return [NATIONWIDE]
+    if unknown:
         warnings.append(f"{where}: området {', '.join(repr(u) for u in unknown)} er ikke en dansk kommune og "
                         f"er sprunget over.")
+    return areas
 
-    # Cost: our own export puts the cost text in fees_description; other publishers may only give options.
+
+def _cost_from_service(obj: dict) -> Any:
+    """Our own export puts the cost text in fees_description; other publishers may only give options."""
     cost = obj.get("fees_description")
-    if not (isinstance(cost, str) and cost.strip()):
-        options = [o for o in (obj.get("cost_options") or []) if isinstance(o, dict)]
-        if options and all(o.get("amount") == 0 for o in options):
-            cost = "gratis"
-        elif options:
-            parts = []
-            for o in options:
-                amount = o.get("amount")
-                bits = [str(x) for x in (o.get("option"),
-                                         f"{amount:g} {str(o.get('currency') or '').upper()}".strip()
-                                         if isinstance(amount, (int, float)) else None,
-                                         o.get("amount_description")) if x]
-                parts.append(" ".join(bits))
-            cost = "; ".join(p for p in parts if p)
-        else:
-            cost = ""
-    cost = _text(cost, 200)
+    if isinstance(cost, str) and cost.strip():
+        return _text(cost, 200)
+    options = [o for o in (obj.get("cost_options") or []) if isinstance(o, dict)]
+    if not options:
+        return ""
+    if all(o.get("amount") == 0 for o in options):
+        return "gratis"
+    parts = []
+    for o in options:
+        amount = o.get("amount")
+        bits = [str(x) for x in (o.get("option"),
+                                 f"{amount:g} {str(o.get('currency') or '').upper()}".strip()
+                                 if isinstance(amount, (int, float)) else None,
+                                 o.get("amount_description")) if x]
+        parts.append(" ".join(bits))
+    return _text("; ".join(p for p in parts if p), 200)
 
-    schedules = [s for s in (obj.get("schedules") or []) if isinstance(s, dict)]
-    schedule_parts = []
-    for s in schedules:
+
+def _schedule_from_service(obj: dict) -> Any:
+    parts = []
+    for s in (s for s in (obj.get("schedules") or []) if isinstance(s, dict)):
         text = s.get("description") or s.get("notes")
         if not text and (s.get("opens_at") or s.get("byday")):
             text = " ".join(str(x) for x in (s.get("byday"), s.get("opens_at") and
                                              f"{s.get('opens_at')}–{s.get('closes_at') or ''}") if x)
         if isinstance(text, str) and text.strip():
-            schedule_parts.append(text.strip())
-    schedule = _text("; ".join(dict.fromkeys(schedule_parts)), 500)
+            parts.append(text.strip())
+    return _text("; ".join(dict.fromkeys(parts)), 500)
 
-    email = obj.get("email")
-    phone = None
-    for p in obj.get("phones") or []:
+
+def _first_phone(phones: Any) -> str | None:
+    for p in phones or []:
         if isinstance(p, dict) and isinstance(p.get("number"), str) and p["number"].strip():
-            phone = p["number"]
-            break
-    for contact in obj.get("contacts") or []:
-        if not isinstance(contact, dict):
-            continue
-        if not email and contact.get("email"):
-            email = contact["email"]
-        for p in contact.get("phones") or []:
-            if not phone and isinstance(p, dict) and isinstance(p.get("number"), str):
-                phone = p["number"]
+            return p["number"]
+    return None
+
+
+def _contact_from_service(obj: dict) -> dict:
+    email = obj.get("email")
+    phone = _first_phone(obj.get("phones"))
+    for contact in (c for c in (obj.get("contacts") or []) if isinstance(c, dict)):
+        email = email or contact.get("email")
+        phone = phone or _first_phone(contact.get("phones"))
     if isinstance(phone, str):
         phone = phone.strip().strip('"').strip() or None
+    return {"email": email or None, "phone": phone}
 
+
+def _languages_from_service(obj: dict) -> list:
     languages = []
-    for lang in obj.get("languages") or []:
-        if isinstance(lang, dict):
-            name = lang.get("name")
-            if not (isinstance(name, str) and name.strip()):
-                code = lang.get("code")
-                name = next((n for n, c in LANGUAGE_CODES.items() if c == code), code)
-            if isinstance(name, str) and name.strip():
-                languages.append(_text(name, 40))
+    for lang in (x for x in (obj.get("languages") or []) if isinstance(x, dict)):
+        name = lang.get("name")
+        if not (isinstance(name, str) and name.strip()):
+            code = lang.get("code")
+            name = next((n for n, c in LANGUAGE_CODES.items() if c == code), code)
+        if isinstance(name, str) and name.strip():
+            languages.append(_text(name, 40))
+    return languages
 
-    status = obj.get("status")
-    out = {
-        "external_id": UUID_PREFIX + sid,
-        "organisation": UUID_PREFIX + org_uuid if org_uuid else None,
-        "title": _text(obj.get("name"), 200),
-        "description": _text(obj.get("description") or "", 5000),
-        "target_group": _text(obj.get("eligibility_description") or "", 500),
-        "age_min": _age(obj.get("minimum_age")),
-        "age_max": _age(obj.get("maximum_age")),
-        "audience": audience,
-        "areas": areas,
-        "formats": formats,
-        "cost": cost,
-        "schedule": schedule,
-        "contact": {"email": email or None, "phone": phone},
-        "tags": tags,
-        "languages": languages,
-        "status": STATUS_FROM_HSDS.get(status, status) if isinstance(status, str) else status,
-        "assured_at": obj.get("assured_date") or None,
-    }
-    if elements:
-        out["elements"] = elements
-    if out["organisation"] is None:
-        del out["organisation"]   # reported by the caller
+
+def _check_offer(out: dict, where: str, paths: dict[str, str], problems: list[ImportProblem]) -> None:
     try:
         OfferSchema().load(out)
     except ValidationError as exc:
@@ -415,6 +437,23 @@ def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, p
             if path == "status":
                 messages = ["Status skal være active, inactive, defunct eller temporarily closed."]
             problems.append(ImportProblem(where, _hsds_path(path, paths), " ".join(messages)))
+
+
+def service_to_exchange(sid: str, obj: dict, org_uuid: str | None, where: str, problems: list[ImportProblem],
+                        warnings: list[str], existing: Offer | None = None) -> dict:
+    """An HSDS service as an offer in the exchange format (catalog.exchange), problems in HSDS field paths."""
+    paths: dict[str, str] = {}   # exchange path -> HSDS path, where we know it exactly
+    terms = _terms_from_attributes(obj, where, problems, warnings, paths, existing)
+    out = {"external_id": UUID_PREFIX + sid, **_SERVICE_FIELDS.load(obj),
+           "audience": terms["audience"], "areas": _areas_from_service(obj, where, warnings),
+           "formats": terms["formats"], "cost": _cost_from_service(obj), "schedule": _schedule_from_service(obj),
+           "contact": _contact_from_service(obj), "tags": terms["tags"],
+           "languages": _languages_from_service(obj)}
+    if org_uuid:
+        out["organisation"] = UUID_PREFIX + org_uuid   # a missing one is reported by the caller
+    if terms["elements"]:
+        out["elements"] = terms["elements"]
+    _check_offer(out, where, paths, problems)
     return out
 
 
