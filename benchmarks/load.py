@@ -194,6 +194,8 @@ class Stats:
         self.missing_retry_after = 0
         self.db_down = threading.Event()
         self.during_outage: Counter = Counter()
+        self.started = time.time()
+        self.timeline: dict[int, Counter] = defaultdict(Counter)   # 5-second bucket -> statuses
 
     def record(self, kind: str, status: str, seconds: float, retry_after: bool = True) -> None:
         with self.lock:
@@ -204,9 +206,11 @@ class Stats:
                 self.missing_retry_after += 1
             if self.db_down.is_set():
                 self.during_outage[status] += 1
+            self.timeline[int((time.time() - self.started) // 5)][status] += 1
 
 
-def client_loop(base: str, tokens: dict, offer_ids: list[int], stop_at: float, stats: Stats, seed: int) -> None:
+def client_loop(base: str, tokens: dict, offer_ids: list[int], stop_at: float, stats: Stats, seed: int,
+                edit_share: float = 0.05, hsds_share: float = 0.2) -> None:
     rnd = random.Random(seed)
     http = requests.Session()
     match_headers = {"Authorization": f"Bearer {tokens['caseworker']}"}
@@ -215,7 +219,7 @@ def client_loop(base: str, tokens: dict, offer_ids: list[int], stop_at: float, s
         roll = rnd.random()
         t0 = time.perf_counter()
         try:
-            if roll < 0.05 and offer_ids:
+            if roll < edit_share and offer_ids:
                 kind = "ngo edit"
                 offer_id = rnd.choice(offer_ids)
                 current = http.get(f"{base}/api/v1/offers/{offer_id}", headers=edit_headers, timeout=30)
@@ -226,7 +230,7 @@ def client_loop(base: str, tokens: dict, offer_ids: list[int], stop_at: float, s
                                           timeout=30)
                 else:
                     response = current
-            elif roll < 0.25:
+            elif roll < edit_share + hsds_share:
                 kind = "hsds page"
                 page = rnd.randint(1, 20)
                 response = http.get(f"{base}/hsds/services?page={page}&per_page=25", timeout=30)
@@ -251,6 +255,20 @@ def editable_offers(base: str, tokens: dict) -> list[int]:
         if r.ok:
             ids.append(r.json()["id"])
     return ids
+
+
+def settle(base: str, tokens: dict, offer_ids: list[int], edits: int = 60) -> None:
+    """Start from steady state: right after a bulk import every edit makes each worker reload the whole
+    catalogue into its match index (the import is still inside the index's look-back window). A few dozen
+    edits move it out of the window; /readyz then brings every worker's index up to date."""
+    headers = {"Authorization": f"Bearer {tokens['editor']}"}
+    for i in range(edits):
+        offer_id = offer_ids[i % len(offer_ids)]
+        current = requests.get(f"{base}/api/v1/offers/{offer_id}", headers=headers, timeout=60).json()
+        requests.patch(f"{base}/api/v1/offers/{offer_id}", headers=headers, timeout=60,
+                       json={"version": current["version"], "schedule": f"Opdateret {i}"})
+    for _ in range(12):
+        requests.get(f"{base}/readyz", timeout=120)
 
 
 def is_error(status: str, fault: bool) -> bool:
@@ -279,6 +297,10 @@ def report(stats: Stats, seconds: float, fault: bool) -> int:
               f"{percentile(lat, 99) * 1000:>8.1f}  {statuses}")
     errors = sum(v for k, v in stats.status.items() if is_error(k, fault))
     if fault:
+        print("answers completed per 5 s:")
+        for bucket in sorted(stats.timeline):
+            counts = ", ".join(f"{k}: {v}" for k, v in sorted(stats.timeline[bucket].items()))
+            print(f"  {bucket * 5:>3}-{bucket * 5 + 5:<3} s  {counts}")
         outage = stats.during_outage
         print(f"while the database was down: {sum(outage.values())} requests, "
               f"{outage.get('503', 0)} answered 503 with Retry-After, "
@@ -317,13 +339,15 @@ def run(args) -> int:
         offer_ids = editable_offers(base, tokens)
         if not offer_ids:
             raise SystemExit("no offers for the NGO edits")
+        settle(base, tokens, offer_ids)
         print(f"# gunicorn -w {args.workers} on {base}; {args.clients} clients for {args.seconds} s"
               + ("; PostgreSQL stopped and started mid-load" if args.fault else ""), flush=True)
         stats = Stats()
-        start = time.time()
+        start = stats.started = time.time()
         stop_at = start + args.seconds
-        threads = [threading.Thread(target=client_loop, args=(base, tokens, offer_ids, stop_at, stats, i),
-                                    daemon=True) for i in range(args.clients)]
+        threads = [threading.Thread(target=client_loop, args=(base, tokens, offer_ids, stop_at, stats, i,
+                                                              args.edits, args.hsds), daemon=True)
+                   for i in range(args.clients)]
         for t in threads:
             t.start()
         if args.fault:
@@ -339,7 +363,10 @@ def run(args) -> int:
             t.join(timeout=args.seconds + 60)
         errors = report(stats, time.time() - start, args.fault)
         if args.fault:
-            ready = requests.get(f"{base}/readyz", timeout=30).status_code
+            try:
+                ready = requests.get(f"{base}/readyz", timeout=30).status_code
+            except requests.RequestException as exc:
+                ready = type(exc).__name__
             print(f"readyz after the database returned: {ready}")
             errors += ready != 200
         return errors
@@ -358,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--edits", type=float, default=0.05, help="share of requests that are NGO edits")
+    ap.add_argument("--hsds", type=float, default=0.2, help="share of requests that are anonymous HSDS pages")
     ap.add_argument("--database-url", help="run against this database instead of a fresh SQLite file")
     ap.add_argument("--fault", action="store_true", help="own PostgreSQL, stopped and started mid-load")
     ap.add_argument("--clone", nargs=2, metavar=("N", "FILE"), help="only write N cloned offers to FILE")
