@@ -155,11 +155,12 @@ class ThrowAwayPostgres:
 
 # --- the server -------------------------------------------------------------------------------------
 
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "--threads", "4", "-b",
-                             f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "5", "wsgi:app"],
-                            cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    # The server's log goes to a file: a pipe nobody reads would fill up and stall the workers.
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "--threads", "4", "-b",
+                                 f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "5", "wsgi:app"],
+                                cwd=str(ROOT), env=env, stdout=out, stderr=out, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -168,7 +169,7 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
         except requests.RequestException:
             pass
         if proc.poll() is not None:
-            raise SystemExit("gunicorn stopped: " + proc.stderr.read().decode()[-2000:])
+            raise SystemExit("gunicorn stopped: " + log.read_text(errors="replace")[-2000:])
         time.sleep(0.5)
     raise SystemExit("gunicorn did not get ready within 120 s")
 
@@ -334,7 +335,7 @@ def run(args) -> int:
               flush=True)
         tokens = prepare(env, workdir, Path(args.catalogue), args.offers)
         port = free_port()
-        server = start_gunicorn(env, port, args.workers)
+        server = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         offer_ids = editable_offers(base, tokens)
         if not offer_ids:
@@ -362,6 +363,12 @@ def run(args) -> int:
         for t in threads:
             t.join(timeout=args.seconds + 60)
         errors = report(stats, time.time() - start, args.fault)
+        log_lines = (workdir / "gunicorn.log").read_text(errors="replace").splitlines()
+        unexpected = [line for line in log_lines if "Unhandled" in line]
+        unexpected += [log_lines[i + j] for i, line in enumerate(log_lines) if line.startswith("Traceback")
+                       for j in range(1, 40) if i + j < len(log_lines) and not log_lines[i + j].startswith(" ")][:5]
+        if unexpected:
+            print("server log, unexpected errors:\n  " + "\n  ".join(unexpected[:10]))
         if args.fault:
             try:
                 ready = requests.get(f"{base}/readyz", timeout=30).status_code
