@@ -364,11 +364,13 @@ def run(args) -> int:
             t.join(timeout=args.seconds + 60)
         errors = report(stats, time.time() - start, args.fault)
         log_lines = (workdir / "gunicorn.log").read_text(errors="replace").splitlines()
-        unexpected = [line for line in log_lines if "Unhandled" in line]
+        unexpected = [line for line in log_lines if "Unhandled" in line or "Exception on" in line]
         unexpected += [log_lines[i + j] for i, line in enumerate(log_lines) if line.startswith("Traceback")
                        for j in range(1, 40) if i + j < len(log_lines) and not log_lines[i + j].startswith(" ")][:5]
         if unexpected:
             print("server log, unexpected errors:\n  " + "\n  ".join(unexpected[:10]))
+        if args.keep_log:
+            shutil.copy(workdir / "gunicorn.log", args.keep_log)
         if args.fault:
             try:
                 ready = requests.get(f"{base}/readyz", timeout=30).status_code
@@ -396,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hsds", type=float, default=0.2, help="share of requests that are anonymous HSDS pages")
     ap.add_argument("--database-url", help="run against this database instead of a fresh SQLite file")
     ap.add_argument("--fault", action="store_true", help="own PostgreSQL, stopped and started mid-load")
+    ap.add_argument("--keep-log", metavar="FILE", help="copy the server's log here")
     ap.add_argument("--clone", nargs=2, metavar=("N", "FILE"), help="only write N cloned offers to FILE")
     args = ap.parse_args(argv)
     if args.clone:

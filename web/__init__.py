@@ -162,12 +162,16 @@ def _wants_json() -> bool:
 def _discard_session() -> None:
     """Roll back and drop this request's session, so nothing half-written stays and nothing reuses it."""
     session = g.pop("_db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        session.rollback()
+        session.close()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
         try:
-            session.rollback()
-            session.close()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
             session.invalidate()
+        except Exception:  # noqa: BLE001 - nothing more to clean up: the pool replaces the connection
+            pass
 
 
 _STATUS_NAMES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",

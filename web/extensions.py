@@ -32,9 +32,15 @@ class Database:
         def _close(exc):
             session = g.pop("_db_session", None)
             if session is not None:
-                if exc is not None:
-                    session.rollback()
-                session.close()
+                try:
+                    if exc is not None:
+                        session.rollback()
+                    session.close()
+                except Exception:  # noqa: BLE001 - a database that went away: the pool drops the connection
+                    try:
+                        session.invalidate()
+                    except Exception:  # noqa: BLE001
+                        pass
 
     @property
     def session(self) -> Session:
