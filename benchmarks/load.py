@@ -3,6 +3,7 @@
     python benchmarks/load.py                         # 10,000 offers, 50 clients, 60 s, SQLite
     python benchmarks/load.py --seconds 10 --offers 2000 --clients 20      # the short run CI does
     python benchmarks/load.py --fault                 # own throw-away PostgreSQL, stopped and started mid-load
+    python benchmarks/load.py --probe --offers 100000 # the heaviest single requests, one at a time
     python benchmarks/load.py --clone 100000 big.json # only write a cloned catalogue (for `civilmatch import-offers`)
 
 The mix: mostly `POST /api/v1/match` with a caseworker token; NGO edits (`PATCH /api/v1/offers/{id}` with the
@@ -272,6 +273,39 @@ def settle(base: str, tokens: dict, offer_ids: list[int], edits: int = 60) -> No
         requests.get(f"{base}/readyz", timeout=120)
 
 
+def probe(base: str, tokens: dict) -> None:
+    """The heaviest single requests the service takes (largest pages, full expansions, searches that match
+    nothing and so read everything), each timed alone; the best and worst of three."""
+    sys.path.insert(0, str(ROOT))
+    from catalog import hsds
+
+    match = {"Authorization": f"Bearer {tokens['caseworker']}"}
+    edit = {"Authorization": f"Bearer {tokens['editor']}"}
+    requests_to_time = [
+        ("GET", "/hsds/services?per_page=100&full=true", None, {}),
+        ("GET", "/hsds/services?per_page=100&page=90", None, {}),
+        ("GET", "/hsds/organizations?per_page=100&full=true&full_service=true", None, {}),
+        ("GET", "/hsds/taxonomy_terms?per_page=100", None, {}),
+        ("GET", "/hsds/services?search=sorg%20familie&per_page=100", None, {}),
+        ("GET", "/hsds/services?search=findesikke&per_page=100", None, {}),
+        ("GET", f"/hsds/services?taxonomy_id={hsds.NEEDS.id}&per_page=100", None, {}),
+        ("GET", f"/hsds/services?taxonomy_term_id={hsds.format_term('gruppe').id}&per_page=100&full=true", None, {}),
+        ("POST", "/hsds/services/search", {"text": QUERIES[2], "per_page": 100, "full": True}, {}),
+        ("GET", "/offers/?q=lektiehjælp", None, {}),
+        ("GET", "/api/v1/offers?per_page=100&q=sorg", None, edit),
+        ("POST", "/api/v1/match", {"text": QUERIES[0], "limit": 50}, match),
+    ]
+    print(f"{'best ms':>8} {'worst ms':>9} {'KB':>7}  request")
+    for method, path, body, headers in requests_to_time:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            r = requests.request(method, base + path, json=body, headers=headers, timeout=120)
+            times.append(time.perf_counter() - t0)
+        print(f"{min(times) * 1000:>8.0f} {max(times) * 1000:>9.0f} {len(r.content) // 1024:>7}  "
+              f"{r.status_code} {method} {path[:80]}")
+
+
 def is_error(status: str, fault: bool) -> bool:
     if status.startswith(("2", "3")) or status == "409":
         return False
@@ -337,6 +371,11 @@ def run(args) -> int:
         port = free_port()
         server = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
+        if args.probe:
+            for _ in range(12):   # every worker's match index loaded before timing anything
+                requests.get(f"{base}/readyz", timeout=300)
+            probe(base, tokens)
+            return 0
         offer_ids = editable_offers(base, tokens)
         if not offer_ids:
             raise SystemExit("no offers for the NGO edits")
@@ -398,6 +437,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hsds", type=float, default=0.2, help="share of requests that are anonymous HSDS pages")
     ap.add_argument("--database-url", help="run against this database instead of a fresh SQLite file")
     ap.add_argument("--fault", action="store_true", help="own PostgreSQL, stopped and started mid-load")
+    ap.add_argument("--probe", action="store_true",
+                    help="instead of the load, time the heaviest single requests one by one")
     ap.add_argument("--keep-log", metavar="FILE", help="copy the server's log here")
     ap.add_argument("--clone", nargs=2, metavar=("N", "FILE"), help="only write N cloned offers to FILE")
     args = ap.parse_args(argv)
