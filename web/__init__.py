@@ -123,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     from . import admin, audit, auth, chat, embed, hsds, ngo, offers
     import web.api as api_pkg
 
+    # The public catalogue pages: anonymous visitors are counted per address; logged-in users are not.
+    limiter.limit(anonymous_limit, exempt_when=_logged_in)(offers.bp)  # same function objects: added once
     for module in (auth, offers, ngo, admin, chat, embed, audit):
         app.register_blueprint(module.bp)
     for module in (api_pkg, hsds):
@@ -153,6 +155,18 @@ def register_blueprints(app: Flask) -> None:
             return ({"status": "unavailable", "database": "utilgængelig"}, 503,
                     {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
         return {"status": "ok", "database": "ok", "index": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+def anonymous_limit() -> str:
+    from flask import current_app
+
+    return current_app.config.get("RATELIMIT_ANONYMOUS", "120 per minute")
+
+
+def _logged_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 def _wants_json() -> bool:

@@ -424,3 +424,16 @@ def test_any_json_document_gets_an_answer_or_a_4xx_never_a_5xx(client, factory, 
     assert r.status_code < 500, (path, r.status_code)
     if r.status_code == 400:
         assert r.json["errors"]
+
+
+def test_anonymous_catalogue_pages_and_hsds_are_rate_limited_per_address(database_url):
+    from web import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ANONYMOUS": "3 per minute"})
+    client = app.test_client()
+    for path in ("/offers/", "/hsds/services"):
+        statuses = [client.get(path).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429], path
+        assert int(client.get(path).headers["Retry-After"]) > 0
+    app.extensions["civilmatch.engine"].dispose()

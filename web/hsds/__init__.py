@@ -35,7 +35,11 @@ def blueprints():
 
 
 # Public and keyless, so counted per client address (across workers when the limiter uses Redis).
-limiter.limit(lambda: current_app.config.get("RATELIMIT_ANONYMOUS", "120 per minute"))(bp)
+def _anonymous_limit() -> str:
+    return current_app.config.get("RATELIMIT_ANONYMOUS", "120 per minute")
+
+
+limiter.limit(_anonymous_limit)(bp)
 
 
 @bp.after_request
