@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint install eval bench clean
+.PHONY: run test lint install eval bench load clean
 
 $(BIN)/civilmatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ BENCH_ARGS ?= --sizes 10000,100000 --http 10000
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_scale.py $(BENCH_ARGS)
+
+## gunicorn under 50 concurrent clients for 60 s at 10,000 offers; `make load ARGS=--fault` stops PostgreSQL mid-load.
+load: install
+	$(BIN)/python benchmarks/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts node_modules

@@ -156,7 +156,7 @@ def _prepare_database(catalogue: Path, n: int, tmp: Path) -> None:
             k = len(o.get("areas") or [1])
             o["areas"] = [munis[(copy_no * 7 + j * 13 + i) % len(munis)] for j in range(k)]
         offers.append(o)
-    app = create_app()
+    app = create_app({"AUTO_MIGRATE": True})  # the deploy step (`civilmatch db upgrade`) of a fresh database
     with app.app_context():
         import_catalogue(db.session, {"organisations": data["organisations"], "offers": offers})
         _, token = services.create_token(db.session, name="bench", role="caseworker")

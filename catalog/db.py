@@ -30,6 +30,7 @@ def make_engine(url: str, **kw) -> Engine:
     # SQL parameters may hold (redacted) need texts: keep them out of SQL logs and error messages.
     kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kw)
 
@@ -47,6 +48,35 @@ def make_engine(url: str, **kw) -> Engine:
     # parsing one huge statement per batch (100,000 offers import about a third faster).
     kw.setdefault("insertmanyvalues_page_size", 100)
     return create_engine(url, **kw)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives -wal and -shm the same mode)."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
+def timeout_options(url: str, *, connect_timeout: int, statement_timeout_ms: int) -> dict:
+    """Engine options that make a missing or stuck database fail within seconds instead of hanging a worker."""
+    if url.startswith("sqlite"):
+        busy = statement_timeout_ms / 1000 if statement_timeout_ms > 0 else 30
+        return {"connect_args": {"check_same_thread": False, "timeout": busy}}
+    if statement_timeout_ms <= 0:  # maintenance commands: no statement limit
+        return {"pool_timeout": connect_timeout, "connect_args": {"connect_timeout": connect_timeout}}
+    return {"pool_timeout": connect_timeout,
+            "connect_args": {"connect_timeout": connect_timeout,
+                             "options": f"-c statement_timeout={statement_timeout_ms} "
+                                        f"-c lock_timeout={statement_timeout_ms} "
+                                        f"-c idle_in_transaction_session_timeout={statement_timeout_ms * 12}"}}
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -189,6 +189,10 @@ class User(Base):
     home_municipality: Mapped[str | None] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Logout and password change bump it; a session made under an older number is no longer accepted.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -417,3 +421,18 @@ def track_changes(session: Session, _ctx, _instances) -> None:
         conn.execute(update(Offer).where(Offer.organisation_id.in_(org_ids)).values(change_seq=version))
     if offer_ids:
         conn.execute(update(Offer).where(Offer.id.in_(offer_ids)).values(change_seq=version))
+
+
+class AuditEntry(Base):
+    """Who changed what: one row per created, changed or deleted offer, organisation, user, token or element
+    review. Holds field names, never field values (and never a need text: conversations are not audited)."""
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))        # created, changed, deleted
+    entity: Mapped[str] = mapped_column(String(40))        # offer, organisation, user, token, element
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)

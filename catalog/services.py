@@ -272,17 +272,57 @@ def create_user(session: Session, data: dict, *, organisation: Organisation | No
     return user
 
 
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+_DUMMY_HASH: list[str] = []
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, or None. Costs one password check whether or not the e-mail is
+    known; after MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT (the caller
+    commits, so failures count across processes)."""
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
-        check_password(hash_password("x" * 12), password or "")  # same cost whether or not the user exists
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_password(secrets.token_hex(12)))
+        check_password(_DUMMY_HASH[0], password or "")  # same cost whether or not the user exists
         return None
-    if not user.active or not check_password(user.password_hash, password or ""):
+    now = utcnow()
+    correct = check_password(user.password_hash, password or "")
+    if user.locked_until is not None and user.locked_until > now:
         return None
+    if not user.active or not correct:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        return None
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # the caller's commit stores it
         session.flush()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of this user (on any device or worker) stops working at its next request."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; ends the user's other sessions."""
+    errors: dict[str, list[str]] = {}
+    if not check_password(user.password_hash, current or ""):
+        errors["current_password"] = ["Den nuværende adgangskode er forkert."]
+    try:
+        _load(UserSchema(), {"email": user.email, "role": user.role, "password": new})
+    except InvalidData as exc:
+        if "password" in exc.errors:
+            errors["password"] = exc.errors["password"]
+    if errors:
+        raise InvalidData(errors)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
 
 
 def sign_up_organisation(session: Session, org_data: dict, user_data: dict) -> tuple[Organisation, User]:

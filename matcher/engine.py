@@ -302,6 +302,26 @@ class MatchEngine:
         idx = self._index
         return {"offers": idx.n_alive, "dead_slots": idx.dead, "array_bytes": idx.nbytes()}
 
+    def concepts_of(self, offer_id: Any) -> dict[str, float]:
+        """The need concepts the index found in one offer, with their strengths ({} if not indexed)."""
+        idx = self._index
+        slot = idx.slot_of.get(offer_id)
+        return dict(idx.concepts_of[slot]) if slot is not None and idx.alive.view()[slot] else {}
+
+    def offers_about(self, concept: str | None, min_strength: float = 0.0) -> tuple[list[Any], bool]:
+        """Indexed offers with the concept (any concept when None) at `min_strength` or more, as
+        (ids, False); when that is most of the index, the shorter (ids of the others, True)."""
+        idx = self._index
+        alive = idx.alive.view()
+        about, others = [], []
+        for slot, cs in enumerate(idx.concepts_of):
+            if not alive[slot]:
+                continue
+            hit = bool(cs) and (any(v >= min_strength for v in cs.values()) if concept is None
+                                else cs.get(concept, 0.0) >= min_strength)
+            (about if hit else others).append(idx.ids[slot])
+        return (others, True) if len(about) > len(others) else (about, False)
+
     # -- reading ------------------------------------------------------------
     def understand(self, text: str) -> Need:
         """Parse a need. Words that occur in the indexed offers are never

@@ -15,6 +15,7 @@ _INSTANCE = tempfile.mkdtemp(prefix="civilmatch-test-instance-")
 os.environ["CIVILMATCH_INSTANCE_PATH"] = _INSTANCE
 os.environ.setdefault("CIVILMATCH_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.pop("CIVILMATCH_DATABASE_URL", None)
+os.environ.setdefault("CIVILMATCH_ENV", "development")  # plain-HTTP test servers; production cookies are tested
 
 from sqlalchemy import text  # noqa: E402
 
@@ -59,7 +60,7 @@ def app(database_url):
     from web import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "AUTO_MIGRATE": False,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DEBUG_TRACEBACKS": True})
     yield app
     app.extensions["civilmatch.engine"].dispose()
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+import catalog.audit  # noqa: F401 - registers the audit log's session event
 from catalog import elements, freshness
 from catalog.db import upgrade
 from catalog.messages import BAD_REQUEST, INVALID_DATA
@@ -15,9 +18,10 @@ from catalog.models import ROLE_LABELS, STATUS_LABELS, User
 from catalog.outcomes import OUTCOME_LABELS
 from catalog.redaction import RedactingFilter
 
-from . import admin, api, auth, chat, embed, hsds, insights, ngo, offers
+from . import admin, api, audit, auth, chat, embed, hsds, insights, ngo, offers
 from . import config as config_module
 from .extensions import api as openapi
+from .auth import session_is_current
 from .extensions import csrf, db, limiter, login_manager
 from .http import error_response
 from .matching import MatchIndex
@@ -34,7 +38,13 @@ ERROR_TEXTS = {
     422: INVALID_DATA,
     429: "For mange forespørgsler. Vent lidt, og prøv igen.",
     500: "Der skete en fejl hos os. Prøv igen senere.",
+    503: "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
 }
+# How long a client should wait before retrying after a 503 (database unavailable) or a 429.
+RETRY_AFTER_SECONDS = 5
+# Database errors that mean "not reachable right now" (refused, timed out, read-only, locked), not a bug.
+UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                      sa_exc.DisconnectionError)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -73,7 +83,9 @@ def register_logging(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
-    if app.config.get("AUTO_MIGRATE", True):
+    # Migrations are a deploy step (`civilmatch db upgrade`), not something every worker races to do;
+    # AUTO_MIGRATE=1 keeps the old behaviour for a single process that wants it.
+    if app.config.get("AUTO_MIGRATE", False):
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
     app.extensions["civilmatch.match_index"] = MatchIndex()  # empty until the first match builds it
@@ -99,7 +111,8 @@ def register_extensions(app: Flask) -> None:
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # A session from before the user's last logout or password change is over.
+        return user if user is not None and user.active and session_is_current(user) else None
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -111,7 +124,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, offers, ngo, admin, chat, embed, insights):
+    # The public catalogue pages: anonymous visitors are counted per address; logged-in users are not.
+    limiter.limit(anonymous_limit, exempt_when=_logged_in)(offers.bp)  # same function objects: added once
+    for module in (auth, offers, ngo, admin, chat, embed, insights, audit):
         app.register_blueprint(module.bp)
     for module in (api, hsds):
         for bp in module.blueprints():
@@ -127,31 +142,112 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """Liveness: the process answers. Never touches the database."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness: the database answers and this process's match index is loaded (built on first call)."""
+        try:
+            db.session.execute(text("SELECT 1"))
+            app.extensions["civilmatch.match_index"].fresh(db.session)
+        except UNAVAILABLE_ERRORS:
+            _discard_session()
+            return ({"status": "unavailable", "database": "utilgængelig"}, 503,
+                    {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
+        return {"status": "ok", "database": "ok", "index": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+def anonymous_limit() -> str:
+    from flask import current_app
+
+    return current_app.config.get("RATELIMIT_ANONYMOUS", "120 per minute")
+
+
+def _logged_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/hsds")) or request.accept_mimetypes.best == "application/json"
 
 
+def _discard_session() -> None:
+    """Roll back and drop this request's session, so nothing half-written stays and nothing reuses it."""
+    session = g.pop("_db_session", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+        session.close()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        try:
+            session.invalidate()
+        except Exception:  # noqa: BLE001 - nothing more to clean up: the pool replaces the connection
+            pass
+
+
+def _error_page(code: int, message: str, headers: dict | None = None, errors: dict | None = None):
+    """The error answer as JSON or HTML. The HTML page never needs the database: after a database failure
+    it renders as anonymous."""
+    headers = dict(headers or {})
+    if _wants_json():
+        return error_response(code, message, errors), code, headers
+    if g.get("_db_failed"):
+        from flask_login import AnonymousUserMixin
+
+        g._login_user = AnonymousUserMixin()
+    try:
+        html = render_template("error.html", code=code, message=message, errors=errors)
+    except Exception:  # noqa: BLE001 - last resort: a page without the layout
+        html = f"<!doctype html><html lang=da><title>Fejl {code}</title><h1>{message}</h1>"
+    return html, code, headers
+
+
 def register_errorhandlers(app: Flask) -> None:
+    from .security import EdgeRejected, check_request_edge
+
+    app.before_request(check_request_edge)
+
+    @app.errorhandler(EdgeRejected)
+    def _edge(exc: EdgeRejected):
+        return _error_page(400, "Forespørgslen indeholder data, der ikke kan bruges.", errors=exc.errors)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = exc.code or 500
         message = ERROR_TEXTS.get(code, exc.name)
-        if _wants_json():
-            data = getattr(exc, "data", None)
-            errors = data["messages"] if isinstance(data, dict) and data.get("messages") else None
-            return error_response(code, message, errors), code, getattr(exc, "headers", None) or {}
-        return render_template("error.html", code=code, message=message), code
+        headers = dict(getattr(exc, "headers", None) or {})
+        if code == 405:
+            headers.update((k, v) for k, v in exc.get_headers() if k == "Allow")
+        if code == 429:
+            headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        data = getattr(exc, "data", None)
+        errors = data["messages"] if isinstance(data, dict) and data.get("messages") else None
+        return _error_page(code, message, headers, errors)
+
+    def _unavailable(exc: Exception):
+        # The database is down, frozen, read-only or locked: say so, roll back, let the client retry.
+        app.logger.warning("Database unavailable (%s) at %s %s", type(exc).__name__, request.method,
+                           request.url_rule)
+        g._db_failed = True
+        _discard_session()
+        return _error_page(503, ERROR_TEXTS[503], {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    for error_class in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, _unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         # Log the type and where, never request data (it may describe a child).
         app.logger.error("Unhandled %s at %s %s", type(exc).__name__, request.method, request.url_rule)
-        if _wants_json():
-            return error_response(500, ERROR_TEXTS[500])
-        return render_template("error.html", code=500, message=ERROR_TEXTS[500]), 500
+        if app.config.get("DEBUG_TRACEBACKS"):
+            import traceback; traceback.print_exc()
+        g._db_failed = True
+        _discard_session()
+        return _error_page(500, ERROR_TEXTS[500])
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -183,6 +279,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    hsts = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -190,7 +288,24 @@ def register_security_headers(app: Flask) -> None:
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'")
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         if request.path.startswith("/hsds"):
             response.headers["Access-Control-Allow-Origin"] = "*"
+        if _private_response():
+            # Behind a login or a token: no shared or browser cache may keep it.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.add_header("Vary", "Cookie, Authorization")
+        if response.status_code in (429, 503):
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
         return response
+
+
+def _private_response() -> bool:
+    if request.authorization is not None or request.headers.get("Authorization"):
+        return True
+    if g.get("_db_failed"):
+        return False
+    user = g.get("_login_user")
+    return bool(user is not None and getattr(user, "is_authenticated", False))

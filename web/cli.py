@@ -24,7 +24,13 @@ from . import create_app
 from .extensions import db
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def _cli_app():
+    # Commands are maintenance (imports, backups): no per-statement limit, unlike web requests. A command is one
+    # process, so it may bring the schema up to date itself (a fresh database then just works).
+    return create_app({"DB_STATEMENT_TIMEOUT_MS": 0, "AUTO_MIGRATE": True})
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=False)
 def main():
     """civilmatch: civilsamfundstilbud til udsatte familier."""
 
@@ -161,6 +167,11 @@ def _print_logins(logins) -> None:
 @click.option("--no-demo", is_flag=True, help="Do not load the demo catalogue into an empty database.")
 def serve(host: str, port: int, no_demo: bool):
     """Start the service (with the demo catalogue on first start) on http://127.0.0.1:5000."""
+    from catalog.db import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])  # one process: it may migrate itself (production: `db upgrade`)
+    if host in ("127.0.0.1", "localhost", "::1"):
+        current_app.config["SESSION_COOKIE_SECURE"] = False  # plain HTTP on loopback for development
     passwords = _demo_passwords()
     if not no_demo and demo.is_empty(db.session):
         demo.load_demo(db.session, passwords)
@@ -206,3 +217,103 @@ def remind_cmd(dry_run: bool):
         db.session.rollback()
         _fail(str(exc))
     click.echo(report.summary())
+
+
+@main.group("db")
+def db_group():
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade_cmd():
+    """Bring the schema to the newest migration. Run once per deploy, before starting the workers."""
+    from catalog.db import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Databasen er opdateret til nyeste version.")
+
+
+@main.command("list-tokens")
+@click.option("--all", "show_all", is_flag=True, help="Include revoked and expired tokens.")
+def list_tokens_cmd(show_all: bool):
+    """List API tokens (never the tokens themselves: they are stored hashed)."""
+    from sqlalchemy import select
+
+    from catalog.models import ApiToken
+
+    now = utcnow()
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+    click.echo(f"{'id':>4}  {'præfiks':<12} {'rolle':<11} {'status':<12} {'udløber':<10} {'sidst brugt':<16} "
+               f"{'adgange':<30} navn")
+    for t in rows:
+        status = "tilbagekaldt" if t.revoked_at else "udløbet" if t.expires_at and t.expires_at <= now else "gyldig"
+        if status != "gyldig" and not show_all:
+            continue
+        click.echo(f"{t.id:>4}  {t.prefix:<12} {t.role:<11} {status:<12} "
+                   f"{t.expires_at.strftime('%Y-%m-%d') if t.expires_at else '-':<10} "
+                   f"{t.last_used_at.strftime('%Y-%m-%d %H:%M') if t.last_used_at else '-':<16} "
+                   f"{','.join(t.scopes or []):<30} {t.name}")
+
+
+def _libpq_url(url) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq (pg_dump/pg_restore) understands it."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_cmd(path: str):
+    """Copy the whole database (users, tokens, reviews, verification, conversations) to PATH, while it runs.
+
+    SQLite: SQLite's online backup API. PostgreSQL: pg_dump's custom format."""
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["DATABASE_URL"])
+    target = Path(path)
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(url.database or ":memory:") as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+        target.chmod(0o600)
+    elif url.get_backend_name() == "postgresql":
+        done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(url)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            _fail("pg_dump fejlede: " + done.stderr.strip()[-500:])
+        target.chmod(0o600)
+    else:
+        _fail(f"Sikkerhedskopi understøttes ikke for {url.get_backend_name()}.")
+    click.echo(f"Sikkerhedskopi skrevet til {target}.")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database's contents.")
+def restore_cmd(path: str, yes: bool):
+    """Replace the whole database with a backup made by `civilmatch backup` (stop the service first)."""
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    if not yes:
+        click.confirm("Det nuværende indhold af databasen erstattes af sikkerhedskopien. Fortsæt?", abort=True)
+    url = make_url(current_app.config["DATABASE_URL"])
+    db.session.close()
+    db.engine().dispose()
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(path) as source, sqlite3.connect(url.database or ":memory:") as target:
+            source.backup(target)
+    elif url.get_backend_name() == "postgresql":
+        done = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "--dbname", _libpq_url(url), path], capture_output=True, text=True)
+        if done.returncode != 0:
+            _fail("pg_restore fejlede: " + done.stderr.strip()[-500:])
+    else:
+        _fail(f"Gendannelse understøttes ikke for {url.get_backend_name()}.")
+    from catalog.db import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])  # a backup from an older version gets today's schema
+    click.echo(f"Databasen er gendannet fra {path}.")

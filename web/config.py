@@ -30,7 +30,7 @@ def load(instance_path: str) -> dict:
         "EMBED_PUBLIC": env("CIVILMATCH_EMBED_PUBLIC", "0") == "1",
         "RATELIMIT_STORAGE_URI": env("CIVILMATCH_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("CIVILMATCH_RATELIMIT_ENABLED", "1") == "1",
-        "AUTO_MIGRATE": env("CIVILMATCH_AUTO_MIGRATE", "1") == "1",
+        "AUTO_MIGRATE": env("CIVILMATCH_AUTO_MIGRATE", "0") == "1",
         # catalogue freshness (catalog/freshness.py) and mail (catalog/mail.py)
         "STALE_MONTHS": int(env("CIVILMATCH_STALE_MONTHS", "12")),
         "HIDDEN_MONTHS": int(env("CIVILMATCH_HIDDEN_MONTHS", "18")),
@@ -43,8 +43,21 @@ def load(instance_path: str) -> dict:
         # A municipal intranet on another site frames /embed: the session cookie must then travel cross-site
         # (SameSite=None needs Secure, i.e. HTTPS). CSRF tokens still protect every form.
         "SESSION_COOKIE_SAMESITE": "None" if embed_origins else "Lax",
-        "SESSION_COOKIE_SECURE": bool(embed_origins),
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Outside development the session cookie only travels over HTTPS.
+        "SESSION_COOKIE_SECURE": bool(embed_origins) or env("CIVILMATCH_ENV", "production") != "development",
+        "REMEMBER_COOKIE_SECURE": env("CIVILMATCH_ENV", "production") != "development",
+        "HSTS_SECONDS": int(env("CIVILMATCH_HSTS_SECONDS", "0") or 0),
+        # No form or JSON body the service takes comes near 1 MB; larger ones are refused with 413.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        # Rate limits: Retry-After and X-RateLimit-* on answers; if Redis fails, count in memory rather than 500.
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_ANONYMOUS": env("CIVILMATCH_RATELIMIT_ANONYMOUS", "120 per minute"),
+        # Database: fail fast instead of hanging a worker (seconds / milliseconds).
+        "DB_CONNECT_TIMEOUT": int(env("CIVILMATCH_DB_CONNECT_TIMEOUT", "5")),
+        "DB_STATEMENT_TIMEOUT_MS": int(env("CIVILMATCH_DB_STATEMENT_TIMEOUT_MS", "5000")),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
         # flask-smorest / OpenAPI

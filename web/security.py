@@ -1,6 +1,8 @@
 """Who may do what: role checks for pages, bearer tokens for the API."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from functools import wraps
 
@@ -92,3 +94,99 @@ def token_can_edit_offer(token, offer: Offer) -> bool:
     if token.role == "admin":
         return True
     return token.role == "ngo_editor" and token.organisation_id == offer.organisation_id
+
+
+# --- the edge: input no view should ever see --------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32
+# NUL can't be stored in PostgreSQL text; a lone surrogate can't be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "Teksten indeholder et tegn, der ikke kan bruges (et NUL-tegn eller et ugyldigt Unicode-tegn)."
+DEPTH_MESSAGE = f"JSON-data må højst være indlejret {MAX_JSON_DEPTH} niveauer."
+INVALID_JSON_MESSAGE = "Brødteksten er ikke gyldig JSON."
+
+
+class EdgeRejected(Exception):
+    """Raised at the edge of a request; `errors` maps field paths to Danish messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("rejected at the edge")
+        self.errors = errors
+
+
+def _scan_json(value) -> dict[str, list[str]]:
+    """Walk a parsed JSON document without recursion: depth and unstorable characters, with field paths."""
+    errors: dict[str, list[str]] = {}
+    stack = [(value, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            errors.setdefault(path or "json", []).append(DEPTH_MESSAGE)
+            break
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if _UNSTORABLE.search(key):
+                    errors.setdefault(path or "json", []).append(UNSTORABLE_MESSAGE)
+                    child_path = f"{path}.?" if path else "?"
+                stack.append((child, child_path, depth + 1))
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                stack.append((child, f"{path}.{i}" if path else str(i), depth + 1))
+        elif isinstance(node, str) and _UNSTORABLE.search(node):
+            errors.setdefault(path or "json", []).append(UNSTORABLE_MESSAGE)
+    return errors
+
+
+def check_request_edge() -> None:
+    """Reject NUL, lone surrogates and over-deep JSON before any view or database sees them."""
+    errors: dict[str, list[str]] = {}
+    if _UNSTORABLE.search(request.path):
+        errors["path"] = [UNSTORABLE_MESSAGE]
+    for key, value in request.args.items(multi=True):
+        if _UNSTORABLE.search(key) or _UNSTORABLE.search(value):
+            errors.setdefault(_safe_name(key), []).append(UNSTORABLE_MESSAGE)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, value in request.form.items(multi=True):
+                if _UNSTORABLE.search(key) or _UNSTORABLE.search(value):
+                    errors.setdefault(_safe_name(key), []).append(UNSTORABLE_MESSAGE)
+        elif request.is_json and request.content_length != 0:
+            raw = request.get_data(cache=True)
+            if raw.strip():
+                try:
+                    document = json.loads(raw)
+                except (ValueError, RecursionError):
+                    # Let the view's own parser answer plain syntax errors; only depth is ours to stop here.
+                    if _too_deep(raw):
+                        errors["json"] = [DEPTH_MESSAGE]
+                else:
+                    errors.update(_scan_json(document))
+    if errors:
+        raise EdgeRejected(errors)
+
+
+def _safe_name(key: str) -> str:
+    return _UNSTORABLE.sub("?", key)[:100]
+
+
+def _too_deep(raw: bytes) -> bool:
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False

@@ -262,3 +262,12 @@ def test_export_then_import_into_an_empty_database_gives_the_same_offers(session
 
     again = hsds.import_hsds(session, [("export.json", exported)])
     assert (again.offers_created, again.offers_updated, again.offers_unchanged) == (0, 0, 3)
+
+
+def test_a_service_with_null_optional_fields_maps_to_empty_texts():
+    problems, warnings = [], []
+    out = hsds.service_to_exchange("11111111-1111-4111-8111-111111111111",
+                                   {"name": "  Lektiecafé  ", "description": None, "eligibility_description": None,
+                                    "minimum_age": 6.0, "status": "active"}, None, "test", problems, warnings)
+    assert (out["title"], out["description"], out["target_group"]) == ("Lektiecafé", "", "")
+    assert out["age_min"] == 6 and out["status"] == "published" and out["areas"] == ["Hele landet"]

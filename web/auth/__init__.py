@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from catalog.services import authenticate
+from catalog.services import InvalidData, MAX_FAILED_LOGINS, authenticate, change_password, end_sessions
 
 from ..extensions import db, limiter
 
@@ -22,8 +22,26 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+SESSION_VERSION_KEY = "_sv"
+LOGIN_FAILED = ("Forkert e-mailadresse eller adgangskode. Efter "
+                f"{MAX_FAILED_LOGINS} forkerte forsøg i træk er kontoen spærret i et kvarter.")
+
+
+def start_session(user) -> None:
+    """Log the user in; the session remembers the user's session version (see end_sessions)."""
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
+def session_is_current(user) -> bool:
+    # A session made by a plain login_user() (e.g. right after sign-up) counts as version 1.
+    return session.get(SESSION_VERSION_KEY, 1) == user.session_version
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: "login:" + (request.form.get("email") or "")
+               .strip().lower()[:200])
 def login():
     errors: dict[str, str] = {}
     email = ""
@@ -36,11 +54,11 @@ def login():
             errors["password"] = "Skriv din adgangskode."
         if not errors:
             user = authenticate(db.session, email, password)
+            db.session.commit()  # failed attempts count towards the lockout, whichever worker answers
             if user is None:
-                errors["password"] = "Forkert e-mailadresse eller adgangskode."
+                errors["password"] = LOGIN_FAILED
             else:
-                db.session.commit()  # a password hash in an older format was just replaced
-                login_user(user)
+                start_session(user)
                 flash("Du er logget ind.", "success")
                 return redirect(_safe_next(request.args.get("next")) or _home_for(user))
     return render_template("auth/login.html", errors=errors, email=email), (422 if errors else 200)
@@ -57,6 +75,32 @@ def _home_for(user) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(current_user._get_current_object())  # every session of this user, not just this cookie
+    db.session.commit()
     logout_user()
     flash("Du er logget ud.", "success")
     return redirect(url_for("index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def password():
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        new = request.form.get("password") or ""
+        if new != (request.form.get("password2") or ""):
+            errors["password2"] = ["De to adgangskoder er ikke ens."]
+        user = current_user._get_current_object()
+        try:
+            change_password(db.session, user, request.form.get("current_password") or "", new)
+        except InvalidData as exc:
+            errors = {**exc.errors, **errors}
+        if errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            start_session(user)  # this session continues under the new version; every other one ends
+            flash("Din adgangskode er skiftet, og du er logget ud alle andre steder.", "success")
+            return redirect(_home_for(user))
+    return render_template("auth/password.html", errors=errors), (422 if errors else 200)

@@ -1,5 +1,5 @@
 """Open Referral HSDS 3.0 under /hsds: public, keyless, read-only; only published offers of verified
-organisations. The mapping lives in catalog/hsds.py; these views only parse the request and page the results.
+organisations. The mapping lives in catalog/hsds/; these views only parse the request and page the results.
 
 POST /hsds/services/search takes the same filters in a JSON body plus `text`, a family's need described in
 words, which is ranked by the matcher (HSDS 3.1 draft style), so the text never travels in a URL.
@@ -33,6 +33,14 @@ bp = Blueprint("hsds", __name__, url_prefix="/hsds",
 
 def blueprints():
     return [bp]
+
+
+# Public and keyless, so counted per client address (across workers when the limiter uses Redis).
+def _anonymous_limit() -> str:
+    return current_app.config.get("RATELIMIT_ANONYMOUS", "120 per minute")
+
+
+limiter.limit(_anonymous_limit)(bp)
 
 
 @bp.after_request
@@ -79,6 +87,11 @@ class OrganizationArgs(PageArgs):
     full_service = Bool(load_default=False)
 
 
+# Organizations with their services in full: a page holds at most this many (each with at most
+# catalog.hsds.MAX_EMBEDDED_SERVICES services), so one answer stays bounded; `size` says how many came.
+MAX_FULL_SERVICE_PER_PAGE = 10
+
+
 class OrganizationDetailArgs(DanishSchema):
     class Meta:
         unknown = EXCLUDE
@@ -92,29 +105,56 @@ class TermArgs(PageArgs):
 
 # --- helpers -----------------------------------------------------------------------------------------
 
+# A need concept is published on a service (and found by its term) from this strength in the match index.
+CONCEPT_MIN_STRENGTH = 0.15
+
+
 @lru_cache(maxsize=1)
-def _matcher_concepts():
-    """(offer concepts function, need vocabulary) from the matcher, or (None, []) if it has none."""
+def _vocabulary() -> list[tuple[str, str]]:
+    """The matcher's need concepts as (key, Danish label)."""
     try:
-        from matcher.analysis import analyse_field, concept_label
         from matcher.thesaurus import CONCEPTS
     except ImportError:
-        return None, []
+        return []
+    return [(c.key, c.label) for c in CONCEPTS]
 
-    def concepts(offer) -> list[tuple[str, str]]:
-        found: dict[str, str] = {}
-        for text in (offer.title, offer.description, offer.target_group, " ".join(offer.tags or [])):
-            if text:
-                for hit in analyse_field(text)[1]:
-                    if getattr(hit, "weight", 1.0) >= 0.7:
-                        found.setdefault(hit.key, concept_label(hit.key))
-        return sorted(found.items())
 
-    return concepts, [(c.key, c.label) for c in CONCEPTS]
+def _engine():
+    """This process's match index, brought up to date (built once, then updated incrementally)."""
+    return current_app.extensions["civilmatch.match_index"].fresh(db.session)
 
 
 def concepts_fn():
-    return _matcher_concepts()[0]
+    """Concepts of an offer, read from the match index instead of analysing its text on every request."""
+    from matcher.analysis import concept_label
+
+    engine = _engine()
+
+    def concepts(offer) -> list[tuple[str, str]]:
+        found = engine.concepts_of(offer.id)
+        return sorted((k, concept_label(k)) for k, v in found.items() if v >= CONCEPT_MIN_STRENGTH)
+
+    return concepts
+
+
+def _concept_lookup(key: str | None) -> tuple[list[int], bool]:
+    return _engine().offers_about(key, CONCEPT_MIN_STRENGTH)
+
+
+_TERMS_CACHE: dict = {}
+
+
+def _terms() -> list:
+    """Every taxonomy term, computed once per catalogue version in this process."""
+    from catalog.models import current_catalog_version
+
+    version = current_catalog_version(db.session)
+    cached = _TERMS_CACHE.get(current_app)
+    if cached is None or cached[0] != version:
+        cached = (version, hsds.all_terms(db.session, vocabulary=_vocabulary()))
+        _TERMS_CACHE.clear()
+        _TERMS_CACHE[current_app] = cached
+    return cached[1]
 
 
 def _offer_url(offer) -> str | None:
@@ -124,8 +164,10 @@ def _offer_url(offer) -> str | None:
         return None
 
 
-def _service(offer, detail: str) -> dict:
-    return hsds.service_to_hsds(offer, detail=detail, concepts=concepts_fn() if detail == "full" else None,
+def _service(offer, detail: str, concepts=None) -> dict:
+    if detail == "full" and concepts is None:
+        concepts = concepts_fn()
+    return hsds.service_to_hsds(offer, detail=detail, concepts=concepts if detail == "full" else None,
                                 url=_offer_url(offer) if detail != "minimal" else None)
 
 
@@ -137,10 +179,13 @@ def _services_page(args: dict, ids: list[int] | None = None) -> dict:
     f = hsds.ServiceFilter(search=args.get("search"), organization_id=args.get("organization_id"),
                            modified_after=args.get("modified_after"), taxonomy_term_id=args.get("taxonomy_term_id"),
                            taxonomy_id=args.get("taxonomy_id"), ids=ids)
+    needs_terms = bool(args.get("taxonomy_term_id"))
     offers, total = hsds.find_services(db.session, f, page_number=args["page"], per_page=args["per_page"],
-                                       concepts=concepts_fn())
+                                       concept_lookup=_concept_lookup,
+                                       terms=_terms() if needs_terms else None)
     detail = _detail(args)
-    return hsds.page([_service(o, detail) for o in offers], total, args["page"], args["per_page"])
+    concepts = concepts_fn() if detail == "full" else None
+    return hsds.page([_service(o, detail, concepts) for o in offers], total, args["page"], args["per_page"])
 
 
 def _paged(items: list, args: dict) -> dict:
@@ -204,19 +249,26 @@ class Organizations(MethodView):
     @bp.response(200, description="En side (HSDS Page) med verificerede organisationer.")
     def get(self, args):
         """Organisationer"""
+        if args.get("full_service"):
+            args["per_page"] = min(args["per_page"], MAX_FULL_SERVICE_PER_PAGE)
         orgs, total = hsds.find_organizations(db.session, search=args.get("search"), page_number=args["page"],
                                               per_page=args["per_page"])
         full = args.get("full") or args.get("full_service")
-        contents = [_organization(o, full=full, full_service=args.get("full_service")) for o in orgs]
-        return hsds.page(contents, total, args["page"], args["per_page"])
+        return hsds.page(_organizations(orgs, full=full, full_service=args.get("full_service")),
+                         total, args["page"], args["per_page"])
 
 
-def _organization(org, *, full: bool, full_service: bool = False) -> dict:
+def _organizations(orgs, *, full: bool, full_service: bool = False) -> list[dict]:
+    """A page of organizations; expanded with at most MAX_EMBEDDED_SERVICES services each, all loaded in one
+    query for the whole page."""
     if not full:
-        return hsds.organization_to_hsds(org, detail="list")
-    services = [_service(o, "full" if full_service else "list")
-                for o in hsds.organisation_services(db.session, org)]
-    return hsds.organization_to_hsds(org, detail="full", services=services)
+        return [hsds.organization_to_hsds(org, detail="list") for org in orgs]
+    by_org = hsds.services_of_organisations(db.session, [o.id for o in orgs])
+    detail = "full" if full_service else "list"
+    concepts = concepts_fn() if full_service else None
+    return [hsds.organization_to_hsds(org, detail="full",
+                                      services=[_service(o, detail, concepts) for o in by_org.get(org.id, [])])
+            for org in orgs]
 
 
 @bp.route("/organizations/<string:organization_id>")
@@ -228,7 +280,7 @@ class OrganizationDetail(MethodView):
         org = hsds.get_organization(db.session, organization_id)
         if org is None:
             return api_error(404, "Organisationen findes ikke.")
-        return _organization(org, full=True, full_service=args.get("full_service"))
+        return _organizations([org], full=True, full_service=args.get("full_service"))[0]
 
 
 @bp.route("/taxonomies")
@@ -253,10 +305,6 @@ class TaxonomyDetail(MethodView):
         if taxonomy is None:
             return api_error(404, "Taksonomien findes ikke.")
         return taxonomy.to_hsds()
-
-
-def _terms() -> list:
-    return hsds.all_terms(db.session, vocabulary=_matcher_concepts()[1])
 
 
 @bp.route("/taxonomy_terms")
