@@ -16,11 +16,10 @@ import heapq
 import threading
 from typing import Any, Iterable
 
-from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
+from .reasons import count_left_out, explain, ineligible
 from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
                    concept_score, field_texts, related_concepts)
-from .text import normalize
 from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25
@@ -38,16 +37,6 @@ def _age_range(amin: int, amax: int) -> str:
     if amax != NO_MAX:
         return f"op til {amax} år"
     return "alle aldre"
-
-
-def _quote(ws: Iterable[str], n: int = 2) -> str:
-    out: list[str] = []
-    for w in ws:
-        if w not in out:
-            out.append(w)
-        if len(out) >= n:
-            break
-    return ", ".join(f"'{w}'" for w in out)
 
 
 class MatchEngine:
@@ -202,7 +191,13 @@ class MatchEngine:
             langs = set(need.languages)
             concepts_of = idx.concepts_of
             scored: list[tuple[float, Any, int]] = []
+            conditions = bool(need.free_only or need.excluded_formats or need.formats)
+            filtered: dict[str, int] = {}
             for rel, s in pool:
+                why = ineligible(need, idx.records[s], free=bool(idx.free[s])) if conditions else None
+                if why:  # a condition the caseworker set (free only, not online, ...): never shown
+                    filtered[why] = filtered.get(why, 0) + 1
+                    continue
                 cs = concepts_of[s]
                 # replace stage 1's concept part by the full concept score (see matcher.rank)
                 for c, a in cs.items():
@@ -225,7 +220,8 @@ class MatchEngine:
                 scored.append((rel * f * idx.prior[s], idx.ids[s], s))
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
             chosen = [(sc, oid, idx.records[s], s in idx.national, idx.langs[s]) for sc, oid, s in top]
-            left_out: list[dict[str, Any]] = []
+            total -= sum(filtered.values())
+            left_out: list[dict[str, Any]] = count_left_out(filtered)
             if area_out:
                 where = " eller ".join([muni, *alts]) if alts else muni
                 left_out.append({"count": area_out, "reason": f"dækker ikke {where}"})
@@ -238,79 +234,4 @@ class MatchEngine:
     # -- explanations ---------------------------------------------------------
     def _reasons(self, need: Need, cq: dict, rec: dict[str, Any], national: bool,
                  langs: frozenset[str]) -> list[str]:
-        reasons: list[str] = []
-        texts = field_texts(rec)
-        offer_words: dict[str, list[str]] = {}
-        stem_words: dict[str, list[str]] = {}
-        for f in FIELDS:
-            toks, hits = analyse_field(texts[f])
-            for h in hits:
-                offer_words.setdefault(h.key, []).append(
-                    " ".join(toks[k].surface for k in range(h.start, h.end)))
-            for t in toks:
-                if t.info is not None and not t.stop:
-                    stem_words.setdefault(t.info.stem, []).append(t.surface)
-                    for p in t.info.parts:
-                        stem_words.setdefault(p, []).append(t.surface)
-        qwords = {c.key: c.words for c in need.concepts}
-        contrib = []
-        for c, (w, src, direct) in cq.items():
-            if c in offer_words:
-                contrib.append((w * (1.0 if direct else 0.8), c, src, direct))
-        contrib.sort(key=lambda x: (-x[0], x[1]))
-        for _w, c, src, direct in contrib[:3]:
-            if direct:
-                reasons.append(f"Matcher behovet '{concept_label(c)}': "
-                               f"{_quote(qwords.get(c, []))} ↔ {_quote(offer_words[c])}")
-            else:
-                reasons.append(f"Beslægtet med behovet '{concept_label(src)}': tilbuddet handler om "
-                               f"'{concept_label(c)}' ({_quote(offer_words[c])})")
-        common = [stem_words[t][0] for t in need.terms if t in stem_words]
-        if common:
-            reasons.append("Fælles ord: " + _quote(sorted(set(common)), 4))
-        # area
-        if need.municipality:
-            areas = rec.get("areas") or ()
-            if national:
-                reasons.append("Landsdækkende")
-            elif need.municipality in areas:
-                reasons.append(f"Dækker {need.municipality}")
-            else:
-                other = next((m for m in need.municipality_alternatives if m in areas), need.municipality)
-                reasons.append(f"Dækker {other} (postdistriktet ligger også i {other})")
-        else:
-            reasons.append("Landsdækkende" if national else
-                           "Lokalt tilbud i " + ", ".join(str(a) for a in (rec.get("areas") or [])))
-        # age
-        amin, amax = rec.get("age_min"), rec.get("age_max")
-        lo = NO_MIN if amin is None else int(amin)
-        hi = NO_MAX if amax is None else int(amax)
-        if need.child_ages:
-            fits = [a for a in need.child_ages if lo <= a <= hi]
-            if amin is None and amax is None:
-                reasons.append("Ingen aldersgrænse")
-            elif fits:
-                reasons.append(f"Passer til {', '.join(str(a) for a in fits)} år (tilbuddet: {_age_range(lo, hi)})")
-        # preferences
-        ofmts = [normalize(str(f)) for f in rec.get("formats") or ()]
-        for f in need.formats:
-            if f in ofmts:
-                reasons.append(f"Foregår som ønsket: {f}")
-            else:
-                reasons.append(f"Ikke som ønsket: {f} (tilbuddet: {', '.join(ofmts) or 'ikke oplyst'})")
-        for f in need.excluded_formats:
-            if f in ofmts:
-                reasons.append(f"Foregår {f}, som ikke ønskes")
-        if need.free_only:
-            cost = str(rec.get("cost") or "").strip()
-            if "gratis" in normalize(cost):
-                reasons.append("Gratis")
-            else:
-                reasons.append(f"Ikke gratis: {cost or 'pris ikke oplyst'}")
-        for lang in need.languages:
-            if lang in langs:
-                reasons.append(f"Tilbydes på {lang}")
-            else:
-                reasons.append(f"Ikke oplyst på {lang}")
-        return reasons
-
+        return explain(need, cq, rec, national=national, langs=langs, fields=FIELDS, texts=field_texts(rec))
