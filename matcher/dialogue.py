@@ -91,8 +91,10 @@ class Turn:
     changes: list[str] = field(default_factory=list)
     offset: int = 0
     # "search" (first description), "refine" (the search changed), "more" (paging), "reset",
-    # "nochange" (nothing new understood), "empty" (an empty message)
+    # "nochange" (nothing new understood), "empty" (an empty message), "foreign" (not Danish: nothing read)
     action: str = "search"
+    # "safeguarding" when the message names self-harm, suicide, violence or abuse (see :func:`safeguarding`)
+    notice: str | None = None
 
 
 # --- the state ---------------------------------------------------------------------------------------
@@ -253,7 +255,25 @@ def _default_understand() -> Understand:
 
 def refine(state: dict[str, Any] | None, message: str, *, understand: Understand | None = None,
            home_municipality: str | None = None, page_size: int = PAGE_SIZE) -> Turn:
-    """The new state after ``message`` (already redacted), with what changed in Danish."""
+    """The new state after ``message`` (already redacted), with what changed in Danish.
+
+    A message that is not Danish changes nothing (action "foreign"); one that names self-harm, suicide,
+    violence or abuse gets ``notice="safeguarding"`` and puts crisis help first.
+    """
+    if not_danish(message or ""):
+        st = clean_state(state)
+        _apply_home(st, home_municipality)
+        return Turn(st, [], st["offset"], "foreign")
+    turn = _refine(state, message, understand=understand, home_municipality=home_municipality,
+                   page_size=page_size)
+    if safeguarding(message or ""):
+        turn.notice = "safeguarding"
+        _crisis_first(turn.state)
+    return turn
+
+
+def _refine(state: dict[str, Any] | None, message: str, *, understand: Understand | None = None,
+            home_municipality: str | None = None, page_size: int = PAGE_SIZE) -> Turn:
     understand = understand or _default_understand()
     st = clean_state(state)
     _apply_home(st, home_municipality)
@@ -303,6 +323,81 @@ def refine(state: dict[str, Any] | None, message: str, *, understand: Understand
             return Turn(st, changes, 0, "refine")
 
     return _merge(st, text, understand, first=not has_need(st))
+
+
+# --- honest answers ------------------------------------------------------------------------------------------
+
+# A child or parent in acute danger: self-harm, suicide, violence or abuse named in the text. The phrases are
+# matched on the lower-cased text; negated mentions ("ingen tegn på vold") still get the notice: it costs a
+# caseworker one calm paragraph, a missed one costs more.
+_SAFEGUARDING = re.compile(
+    r"\b(?:selvmord\w*|selvskad\w*|skader? sig selv|skadet sig selv|skærer i sig selv|skære i sig selv|"
+    r"cutter|cutting|tage sit (?:eget )?liv|tager sit (?:eget )?liv|ikke (?:vil|gider|orker) leve|"
+    r"ikke vil være her mere|død(?:s)?tanker|vil dø|"
+    r"vold\w*|slår (?:barnet|børnene|drengen|pigen|hende|ham|sin|sit|mor|dem)|slået|tæsk\w*|mishandl\w*|"
+    r"overgreb\w*|seksuelt misbrug\w*|misbrugt seksuelt|krænk\w*|incest|voldtæg\w*|voldta\w*)\b")
+# The thesaurus' needs that lead to crisis help, most specific first.
+CRISIS_CONCEPTS = ("vold", "anonym_raadgivning")
+
+# Words only an English text has (function words and the words a caseworker would use). Danish texts borrow
+# few of these; two of them, and more than the Danish function words, mark a text as English.
+_ENGLISH = frozenset("""
+    the and is are was were be been with without for from this that these those has have had his her hers
+    they them their our we you your my mine he she it its of to in on at by an a year years old months
+    child children kid kids son daughter boy girl mother mom mum father dad parent parents family needs need
+    help lives living who which what where when how does doesn't don't can't cannot would could should very
+    school lonely money debt please support
+""".split())
+_DANISH_LETTERS = re.compile(r"[æøå]")
+_LETTERS = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[a-zA-ZæøåÆØÅéÉüÜöÖäÄ]")
+
+NOT_DANISH_REPLY = ("Jeg kan kun læse dansk. Skriv venligst familiens situation og behov på dansk. / "
+                    "I can only read Danish. Please describe the family's situation and needs in Danish.")
+NOTHING_UNDERSTOOD_REPLY = (
+    "Jeg kunne ikke finde et behov i beskeden. Jeg kan læse familiens behov og situation, børnenes alder, "
+    "kommunen og ønsker som »kun gratis« eller »ikke online«. Skriv fx: »Mor i Vejle med en dreng på 4 er meget "
+    "alene og har svært ved at få økonomien til at hænge sammen« eller »Pigen på 12 bliver mobbet og har brug "
+    "for hjælp til lektierne. De bor i Odense.«")
+SAFEGUARDING_REPLY = ("Beskeden nævner noget, der kan betyde, at et barn eller en voksen er i fare. Er der akut "
+                      "fare, så ring 112. Se de akutte muligheder øverst; tilbud om krisehjælp står først.")
+
+
+def not_danish(message: str) -> bool:
+    """True when the message is clearly not Danish: mostly non-Latin letters, or English."""
+    letters = _LETTERS.findall(message)
+    if len(letters) >= 3 and len(_LATIN.findall(message)) < len(letters) / 2:
+        return True
+    tokens = re.findall(r"[^\W\d_]+(?:'[a-z]+)?", message.casefold())
+    if not tokens or _DANISH_LETTERS.search(message.casefold()):
+        return False
+    from .text import STOP_WORDS
+    english = sum(1 for t in tokens if t in _ENGLISH)
+    danish = sum(1 for t in tokens if t in STOP_WORDS and t not in _ENGLISH)
+    return english >= 2 and english > danish
+
+
+def safeguarding(message: str) -> bool:
+    """True when the message names self-harm, suicide, violence or abuse."""
+    return bool(_SAFEGUARDING.search((message or "").casefold()))
+
+
+def _crisis_first(st: dict[str, Any]) -> None:
+    """Crisis help comes first: the text's violence need if it has one, else anonymous counselling."""
+    keys = {c["key"] for c in st["concepts"]}
+    key = next((k for k in CRISIS_CONCEPTS if k in keys), None)
+    if key is None:
+        key = CRISIS_CONCEPTS[-1]
+        from .thesaurus import CONCEPTS_BY_KEY
+        st["concepts"].append({"key": key, "label": CONCEPTS_BY_KEY[key].label, "words": [], "weight": 1.0})
+    st["focus"] = key
+
+
+def nothing_understood(state: dict[str, Any]) -> bool:
+    """True when the conversation has no need, child or condition the service could read."""
+    st = clean_state(state)
+    return not (st["concepts"] or st["child_ages"] or st["free_only"] or st["formats"]
+                or st["excluded_formats"] or st["languages"] or (st["municipality"] and not st["municipality_home"]))
 
 
 def _offset_after_reset(text: str) -> int:
@@ -620,5 +715,6 @@ def mark_asked(state: dict[str, Any], question: dict[str, Any] | None) -> dict[s
     return st
 
 
-__all__ = ["PAGE_SIZE", "Turn", "empty_state", "clean_state", "has_need", "need_from_state", "chips",
+__all__ = ["PAGE_SIZE", "Turn", "not_danish", "safeguarding", "nothing_understood", "NOT_DANISH_REPLY",
+           "NOTHING_UNDERSTOOD_REPLY", "SAFEGUARDING_REPLY", "empty_state", "clean_state", "has_need", "need_from_state", "chips",
            "understood", "refine", "remove_item", "clarifying_question", "mark_asked"]
