@@ -11,8 +11,11 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
                    url_for)
 from flask_login import current_user
 
+from sqlalchemy import select
+
 from catalog import conversations as conv_service
 from catalog.db import utcnow
+from catalog.models import Conversation
 from catalog.redaction import redact
 from matcher import dialogue
 
@@ -24,6 +27,7 @@ bp = Blueprint("chat", __name__, url_prefix="/chat")
 
 ROLES = ("caseworker", "admin")
 SESSION_KEY = "chat_conversation"
+RECENT = 8  # how many of the caseworker's families "Seneste familier" lists
 
 
 def _own(conversation_id: str):
@@ -40,6 +44,32 @@ def _home() -> str | None:
     return current_user.home_municipality or None
 
 
+def _recent(current=None) -> list[dict]:
+    """The caseworker's live conversations, newest first, each labelled by its needs (never by a name)."""
+    rows = db.session.scalars(
+        select(Conversation).where(Conversation.owner_user_id == current_user.id,
+                                   Conversation.expires_at > utcnow())
+        .order_by(Conversation.updated_at.desc(), Conversation.created_at.desc()).limit(RECENT)).all()
+    out = []
+    for conv in rows:
+        state = dialogue.clean_state(conv_service.search_state(conv))
+        needs = [c["label"] for c in state["concepts"]]
+        ages = state["child_ages"]
+        label = ", ".join(needs[:3]) or "Familie uden behov endnu"
+        detail = []
+        if ages:
+            detail.append("barn " + ", ".join(f"{a} år" for a in ages) if len(ages) == 1
+                          else "børn " + ", ".join(f"{a} år" for a in ages))
+        if state["municipality"]:
+            detail.append(state["municipality"])
+        chosen = len(conv.shortlist)
+        if chosen:
+            detail.append(f"{chosen} tilbud på listen")
+        out.append({"id": conv.id, "label": label, "detail": " · ".join(detail),
+                    "current": current is not None and conv.id == current.id})
+    return out
+
+
 def _page(conv=None, *, errors=None, typed="", status=200):
     data, results = service.latest_results(conv) if conv is not None else (None, [])
     state = conv_service.search_state(conv) if conv is not None else dialogue.empty_state(_home())
@@ -51,7 +81,7 @@ def _page(conv=None, *, errors=None, typed="", status=200):
         need_labels=service.need_labels(conv) if conv is not None else [],
         default_need=lambda offer_id: service.default_need(conv, offer_id),
         shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
-        page_size=dialogue.PAGE_SIZE, home=_home(),
+        page_size=dialogue.PAGE_SIZE, home=_home(), recent=_recent(conv),
     ), status
 
 
@@ -89,13 +119,9 @@ def _text_from_request() -> str:
 @bp.get("/")
 @roles_required(*ROLES)
 def index():
-    current = session.get(SESSION_KEY)
-    if current:
-        conv = conv_service.get_conversation(db.session, current, user_id=current_user.id)
-        db.session.commit()
-        if conv is not None:
-            return redirect(url_for("chat.show", conversation_id=conv.id))
-        session.pop(SESSION_KEY, None)
+    # One family, one conversation: the start page (front page, menu, "Ny familie") always begins a new one;
+    # earlier families stay reachable under "Seneste familier".
+    session.pop(SESSION_KEY, None)
     return _page(None)
 
 
