@@ -216,9 +216,6 @@ def _fit(need: Need, rec: dict[str, Any], *, national: bool, langs: frozenset[st
     met = [f for f in need.formats if f in formats]
     if met:
         parts.append(f"foregår som {_join(met)}, som ønsket")
-    missed = [f for f in need.formats if f not in formats]
-    if missed:
-        parts.append(f"foregår ikke som {_join(missed)}")
     also = [f for f in need.excluded_formats if f in formats]
     if also:
         parts.append(f"kan foregå på anden måde end {_join(also)}")

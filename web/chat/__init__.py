@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from catalog import conversations as conv_service
 from catalog.db import utcnow
-from catalog.models import Conversation
+from catalog.models import Conversation, Offer
 from catalog.redaction import redact
 from matcher import dialogue
+from matcher.rank import is_free
+from matcher.reasons import ineligible
 
 from ..extensions import db
 from ..security import roles_required
@@ -96,6 +98,7 @@ def _fragment(conv) -> dict:
                groups=conv_service.shortlist_groups(conv), home=_home())
     body = service.reply_json(conv)
     body["html"] = render_template("chat/_main.html", **ctx)
+    body["side_html"] = render_template("chat/_side.html", **ctx, recent=_recent(conv))
     body["announce"] = body["reply"] + (" Spørgsmål: " + body["question"]["text"] if body["question"] else "")
     body["post_url"] = url_for("chat.send", conversation_id=conv.id)
     body["json_url"] = url_for("chat.send_json", conversation_id=conv.id)
@@ -232,12 +235,25 @@ def _offer_id(value) -> int | None:
         return None
 
 
+def _hidden_by_conditions(conv, offer_id: int | None) -> bool:
+    """True when the search's conditions (free only, ...) hide the offer: it cannot go on the plan either."""
+    offer = db.session.get(Offer, offer_id) if offer_id is not None else None
+    if offer is None:
+        return False
+    need = dialogue.need_from_state(conv_service.search_state(conv))
+    return ineligible(need, {"formats": list(offer.formats or [])}, free=is_free(offer.cost)) is not None
+
+
 @bp.post("/<conversation_id>/liste")
 @roles_required(*ROLES)
 def shortlist_add(conversation_id: str):
     conv = _own(conversation_id)
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
+    if _hidden_by_conditions(conv, offer_id):
+        flash("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) og kan ikke komme på listen.",
+              "error")
+        return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
         need = service.default_need(conv, offer_id)
     try:

@@ -54,6 +54,8 @@
 
   function applyReply(body, sentFrom) {
     if (main && typeof body.html === "string") { main.innerHTML = body.html; }
+    var side = document.getElementById("chat-side");
+    if (side && typeof body.side_html === "string") { side.innerHTML = body.side_html; }
     if (chatForm) {
       if (body.post_url) { chatForm.setAttribute("action", body.post_url); }
       if (body.json_url) { chatForm.setAttribute("data-json-action", body.json_url); }
