@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    from . import i18n  # the UI in Danish or English (Flask-Babel)
+    i18n.init_app(app)
     return app
 
 
@@ -166,20 +168,20 @@ def register_template_helpers(app: Flask) -> None:
     def _dkdate(value):
         if not value:
             return ""
-        months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                  "oktober", "november", "december"]
-        return f"{value.day}. {months[value.month - 1]} {value.year}"
+        from flask_babel import format_date  # per the UI language: "31. august 2026" / "August 31, 2026"
+        return format_date(value, "long")
 
     @app.template_filter("ages")
     def _ages(offer):
+        from flask_babel import gettext as _
         lo, hi = offer.age_min, offer.age_max
         if lo is None and hi is None:
-            return "Alle aldre"
+            return _("Alle aldre")
         if lo is None:
-            return f"0–{hi} år"
+            return _("0–%(hi)s år", hi=hi)
         if hi is None:
-            return f"Fra {lo} år"
-        return f"{lo}–{hi} år"
+            return _("Fra %(lo)s år", lo=lo)
+        return _("%(lo)s–%(hi)s år", lo=lo, hi=hi)
 
 
 def register_security_headers(app: Flask) -> None:

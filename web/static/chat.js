@@ -78,7 +78,7 @@
   function send(form) {
     var url = form.getAttribute("data-json-action");
     setBusy(form, true);
-    announce("Søger …");
+    announce((chatForm && chatForm.getAttribute("data-busy-text")) || "Søger …");
     clearError();
     return fetch(url, {
       method: "POST",
@@ -92,7 +92,7 @@
     }).then(function (answer) {
       setBusy(form, false);
       if (answer.status === 422) {
-        var errors = (answer.body && answer.body.errors && answer.body.errors.text) || ["Beskeden kunne ikke sendes."];
+        var errors = (answer.body && answer.body.errors && answer.body.errors.text) || [(chatForm && chatForm.getAttribute("data-error-text")) || "Beskeden kunne ikke sendes."];
         announce("");
         showError(errors.join(" "));
         return;
