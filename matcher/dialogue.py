@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import ConceptHit, Need
+from .reasons import HARD_EXCLUDED_FORMATS, REQUIRED_FORMATS
 
 STATE_VERSION = 1
 PAGE_SIZE = 5
@@ -202,12 +203,15 @@ def chips(state: dict[str, Any]) -> list[dict[str, str]]:
                     "value": _ages_text([age])})
     if st["free_only"]:
         out.append({"key": "free", "kind": "constraint", "label": "Kun gratis", "value": "gratis"})
+    # the wording says whether a chip is a condition (offers are hidden) or a preference (ranked first)
     for f in st["formats"]:
-        out.append({"key": f"format:{f}", "kind": "constraint", "label": f"Gerne {f}", "value": f})
+        label = f"Kun {f}" if f in REQUIRED_FORMATS else f"Gerne {f}"
+        out.append({"key": f"format:{f}", "kind": "constraint", "label": label, "value": f})
     for f in st["excluded_formats"]:
-        out.append({"key": f"excluded:{f}", "kind": "constraint", "label": f"Ikke {f}", "value": f})
+        label = f"Ikke {f}" if f in HARD_EXCLUDED_FORMATS else f"Helst ikke {f}"
+        out.append({"key": f"excluded:{f}", "kind": "constraint", "label": label, "value": f})
     for lang in st["languages"]:
-        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Sprog: {lang}", "value": lang})
+        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Gerne på {lang}", "value": lang})
     return out
 
 
@@ -454,7 +458,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             st["formats"].remove(f)
         if f not in st["excluded_formats"]:
             st["excluded_formats"].append(f)
-            changes.append(f"Ikke {f}.")
+            changes.append(f"Ikke {f}." if f in HARD_EXCLUDED_FORMATS else f"Helst ikke {f} (tilbuddene rykker ned).")
     for f in need.formats:
         if f in need.excluded_formats:
             continue
@@ -463,7 +467,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             changes.append(f"{f.capitalize()} er med igen.")
         if f not in st["formats"]:
             st["formats"].append(f)
-            changes.append(f"Gerne {f}.")
+            changes.append(f"Kun {f}." if f in REQUIRED_FORMATS else f"Gerne {f}.")
 
     # price
     if _NOT_FREE.search(norm):
@@ -477,7 +481,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
     for lang in need.languages:
         if lang not in st["languages"]:
             st["languages"].append(lang)
-            changes.append(f"Tilbud på {lang}.")
+            changes.append(f"Gerne tilbud på {lang} (de kommer først).")
 
     # needs: new ones are added ("også noget til storebror"), known ones get the new words
     known = {c["key"]: c for c in st["concepts"]}

@@ -359,3 +359,12 @@ def test_nothing_understood_is_recognised():
     from matcher.dialogue import nothing_understood, refine
     assert nothing_understood(refine(None, "hej").state)
     assert not nothing_understood(refine(None, "mor er ensom").state)
+
+
+def test_chips_say_whether_a_constraint_hides_offers_or_is_a_preference():
+    from matcher.dialogue import chips, refine
+    turn = refine(None, "Mor er ensom og mangler netværk, kun hjemmebesøg, ikke online, helst på arabisk")
+    labels = [c["label"] for c in chips(turn.state)]
+    assert "Kun hjemmebesøg" in labels            # a condition: other offers are hidden
+    assert "Ikke online" in labels                # a condition: online-only offers are hidden
+    assert "Gerne på arabisk" in labels           # a preference: offers in Arabic come first
