@@ -9,6 +9,7 @@ import json
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from sqlalchemy import select
@@ -46,6 +47,26 @@ def _home() -> str | None:
     return current_user.home_municipality or None
 
 
+def chip_label(chip: dict) -> str:
+    """A chip of what was understood, in the UI language (the dialogue writes them in Danish)."""
+    kind, _sep, value = chip["key"].partition(":")
+    label = chip["label"]
+    if kind == "concept":
+        text = _("Behov: %(need)s", need=_(chip["value"]))
+        return text + (" " + _("(vigtigst)") if label.endswith("(vigtigst)") else "")
+    if kind == "municipality":
+        text = _("Kommune: %(name)s", name=chip["value"])
+        return text + (" " + _("(din hjemkommune)") if label.endswith("(din hjemkommune)") else "")
+    if kind == "age":
+        return _("Barn: under 1 år") if value == "0" else _("Barn: %(n)s år", n=value)
+    if kind == "free":
+        return _("Kun gratis")
+    prefix = label[: len(label) - len(value)].strip() if label.endswith(value) else None
+    if kind in ("format", "excluded", "language") and prefix:
+        return _(prefix + " %(what)s", what=_(value))
+    return _(label)
+
+
 def _recent(current=None) -> list[dict]:
     """The caseworker's live conversations, newest first, each labelled by its needs (never by a name)."""
     rows = db.session.scalars(
@@ -57,16 +78,16 @@ def _recent(current=None) -> list[dict]:
         state = dialogue.clean_state(conv_service.search_state(conv))
         needs = [c["label"] for c in state["concepts"]]
         ages = state["child_ages"]
-        label = ", ".join(needs[:3]) or "Familie uden behov endnu"
+        label = ", ".join(_(n) for n in needs[:3]) or _("Familie uden behov endnu")
         detail = []
         if ages:
-            detail.append("barn " + ", ".join(f"{a} år" for a in ages) if len(ages) == 1
-                          else "børn " + ", ".join(f"{a} år" for a in ages))
+            years = ", ".join(_("%(n)s år", n=a) for a in ages)
+            detail.append(_("barn %(ages)s", ages=years) if len(ages) == 1 else _("børn %(ages)s", ages=years))
         if state["municipality"]:
             detail.append(state["municipality"])
         chosen = len(conv.shortlist)
         if chosen:
-            detail.append(f"{chosen} tilbud på listen")
+            detail.append(_("%(n)s tilbud på listen", n=chosen))
         out.append({"id": conv.id, "label": label, "detail": " · ".join(detail),
                     "current": current is not None and conv.id == current.id})
     return out
@@ -83,7 +104,7 @@ def _page(conv=None, *, errors=None, typed="", status=200):
         need_labels=service.need_labels(conv) if conv is not None else [],
         default_need=lambda offer_id: service.default_need(conv, offer_id),
         shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
-        page_size=dialogue.PAGE_SIZE, home=_home(), recent=_recent(conv),
+        page_size=dialogue.PAGE_SIZE, home=_home(), recent=_recent(conv), chip_label=chip_label,
     ), status
 
 
@@ -95,7 +116,7 @@ def _fragment(conv) -> dict:
                need_labels=service.need_labels(conv),
                default_need=lambda offer_id: service.default_need(conv, offer_id),
                shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE,
-               groups=conv_service.shortlist_groups(conv), home=_home())
+               groups=conv_service.shortlist_groups(conv), home=_home(), chip_label=chip_label)
     body = service.reply_json(conv)
     body["html"] = render_template("chat/_main.html", **ctx)
     body["side_html"] = render_template("chat/_side.html", **ctx, recent=_recent(conv))
@@ -222,7 +243,7 @@ def delete(conversation_id: str):
     conv_service.delete_conversation(db.session, conv)
     db.session.commit()
     session.pop(SESSION_KEY, None)
-    flash("Samtalen er slettet.", "success")
+    flash(_("Samtalen er slettet."), "success")
     return redirect(url_for("chat.index"), 303)
 
 
@@ -251,7 +272,7 @@ def shortlist_add(conversation_id: str):
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
     if _hidden_by_conditions(conv, offer_id):
-        flash("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) og kan ikke komme på listen.",
+        flash(_("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) og kan ikke komme på listen."),
               "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
@@ -264,7 +285,7 @@ def shortlist_add(conversation_id: str):
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
-    flash("Tilbuddet er føjet til listen.", "success")
+    flash(_("Tilbuddet er føjet til listen."), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
 
@@ -273,7 +294,7 @@ def shortlist_add(conversation_id: str):
 def shortlist_remove(conversation_id: str, offer_id: int):
     conv = _own(conversation_id)
     if conv_service.remove_from_shortlist(db.session, conv, offer_id):
-        flash("Tilbuddet er fjernet fra listen.", "success")
+        flash(_("Tilbuddet er fjernet fra listen."), "success")
     db.session.commit()
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
@@ -290,7 +311,7 @@ def shortlist_note(conversation_id: str, offer_id: int):
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
     if item is not None:
-        flash("Noten er gemt.", "success")
+        flash(_("Noten er gemt."), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
 
