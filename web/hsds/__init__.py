@@ -48,7 +48,8 @@ class PageArgs(DanishSchema):
     class Meta:
         unknown = EXCLUDE
 
-    page = Int(load_default=1, validate=validate.Range(min=1, error="Sidetallet skal være 1 eller mere."))
+    page = Int(load_default=1, validate=validate.Range(min=1, max=1_000_000,  # a larger OFFSET overflows SQL
+                                                      error="Sidetallet skal være mellem 1 og 1.000.000."))
     per_page = Int(load_default=25, validate=validate.Range(
         1, MAX_PER_PAGE, error=f"per_page skal være mellem 1 og {MAX_PER_PAGE}."))
     search = Str(load_default=None, validate=validate.Length(max=200, error="Højst 200 tegn."))
