@@ -66,3 +66,16 @@ def test_contact_is_the_same_on_card_and_offer_page(client, factory, caseworker)
     card = section(page(response), f"tilbud-{offer_id}").split('class="card offer-card"')[0]
     offer_page = page(client.get(f"/offers/{offer_id}"))
     assert "org@example.org" in card and "org@example.org" in section(offer_page, "kontakt")
+
+
+def test_the_plan_carries_the_same_sentences_as_the_card(client, catalogue, caseworker):
+    url, response = start(client)
+    html = page(response)
+    card = section(html, f"tilbud-{catalogue['debt']}").split('class="card offer-card"')[0]
+    reason = card.split('<p class="reason">', 1)[1].split("</p>", 1)[0]
+    reason = reason.split("</span>", 1)[1].strip()          # after the visually hidden "Hvorfor det passer:"
+    assert reason.startswith("Tilbuddet handler om økonomi og gæld")
+    follow(client, client.post(url + "/liste", data={"offer_id": catalogue["debt"]}))
+    plan = page(client.get(url + "/print"))
+    assert reason in plan
+    assert "Behov: Økonomi og gæld" in plan                  # filed under the need the sentence names

@@ -208,7 +208,7 @@ def default_need(conv: Conversation, offer_id: int | None = None) -> str:
     if offer_id is not None:
         for reason in reasons_for(conv, offer_id) or []:
             for label in labels:
-                if f"'{label}'" in reason:
+                if f"'{label}'" in reason or f" {label[:1].lower()}{label[1:]}" in reason:  # plain sentences
                     return label
     focus = dialogue.clean_state(state)["focus"]
     for c in dialogue.clean_state(state)["concepts"]:
