@@ -79,3 +79,10 @@ def test_the_plan_carries_the_same_sentences_as_the_card(client, catalogue, case
     plan = page(client.get(url + "/print"))
     assert reason in plan
     assert "Behov: Økonomi og gæld" in plan                  # filed under the need the sentence names
+
+
+def test_a_text_with_nothing_to_read_gets_no_guessed_offers(client, catalogue, caseworker):
+    _, response = start(client, "jeg ved ikke")
+    html = page(response)
+    assert result_ids(html) == []
+    assert "Jeg kunne ikke finde et behov i beskeden" in html

@@ -74,7 +74,9 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
     state = turn.state
     hits, left_out, total = [], [], 0
     question = None
-    if dialogue.has_need(state):
+    # a text with no need, child, place or condition the service could read gets the honest answer, not offers
+    # that merely share a word with it ("jeg ved ikke")
+    if dialogue.has_need(state) and not dialogue.nothing_understood(state):
         result = engine.search(dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE, offset=turn.offset)
         offers = load_offers(db.session, [h.offer_id for h in result.results])
         hits = [{"offer_id": h.offer_id, "score": round(float(h.score), 4), "reasons": list(h.reasons)}
