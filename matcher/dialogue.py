@@ -211,7 +211,8 @@ def chips(state: dict[str, Any]) -> list[dict[str, str]]:
         label = f"Ikke {f}" if f in HARD_EXCLUDED_FORMATS else f"Helst ikke {f}"
         out.append({"key": f"excluded:{f}", "kind": "constraint", "label": label, "value": f})
     for lang in st["languages"]:
-        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Gerne på {lang}", "value": lang})
+        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Gerne på {lang}",
+                    "value": lang})
     return out
 
 
@@ -329,7 +330,7 @@ def _refine(state: dict[str, Any] | None, message: str, *, understand: Understan
     return _merge(st, text, understand, first=not has_need(st))
 
 
-# --- honest answers ------------------------------------------------------------------------------------------
+# --- honest answers ---------------------------------------------------------------------------------------
 
 # A child or parent in acute danger: self-harm, suicide, violence or abuse named in the text. The phrases are
 # matched on the lower-cased text; negated mentions ("ingen tegn på vold") still get the notice: it costs a
@@ -360,11 +361,12 @@ NOT_DANISH_REPLY = ("Jeg kan kun læse dansk. Skriv venligst familiens situation
                     "I can only read Danish. Please describe the family's situation and needs in Danish.")
 NOTHING_UNDERSTOOD_REPLY = (
     "Jeg kunne ikke finde et behov i beskeden. Jeg kan læse familiens behov og situation, børnenes alder, "
-    "kommunen og ønsker som »kun gratis« eller »ikke online«. Skriv fx: »Mor i Vejle med en dreng på 4 er meget "
-    "alene og har svært ved at få økonomien til at hænge sammen« eller »Pigen på 12 bliver mobbet og har brug "
-    "for hjælp til lektierne. De bor i Odense.«")
-SAFEGUARDING_REPLY = ("Beskeden nævner noget, der kan betyde, at et barn eller en voksen er i fare. Er der akut "
-                      "fare, så ring 112. Se de akutte muligheder øverst; tilbud om krisehjælp står først.")
+    "kommunen og ønsker som »kun gratis« eller »ikke online«. Skriv fx: »Mor i Vejle med en dreng på 4 er "
+    "meget alene og har svært ved at få økonomien til at hænge sammen« eller »Pigen på 12 bliver mobbet og "
+    "har brug for hjælp til lektierne. De bor i Odense.«")
+SAFEGUARDING_REPLY = ("Beskeden nævner noget, der kan betyde, at et barn eller en voksen er i fare. "
+                      "Er der akut fare, så ring 112. Se de akutte muligheder øverst; tilbud om krisehjælp "
+                      "står først.")
 
 
 def not_danish(message: str) -> bool:
@@ -401,7 +403,8 @@ def nothing_understood(state: dict[str, Any]) -> bool:
     """True when the conversation has no need, child or condition the service could read."""
     st = clean_state(state)
     return not (st["concepts"] or st["child_ages"] or st["free_only"] or st["formats"]
-                or st["excluded_formats"] or st["languages"] or (st["municipality"] and not st["municipality_home"]))
+                or st["excluded_formats"] or st["languages"]
+                or (st["municipality"] and not st["municipality_home"]))
 
 
 def _offset_after_reset(text: str) -> int:
@@ -458,7 +461,8 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             st["formats"].remove(f)
         if f not in st["excluded_formats"]:
             st["excluded_formats"].append(f)
-            changes.append(f"Ikke {f}." if f in HARD_EXCLUDED_FORMATS else f"Helst ikke {f} (tilbuddene rykker ned).")
+            changes.append(f"Ikke {f}." if f in HARD_EXCLUDED_FORMATS
+                           else f"Helst ikke {f} (tilbuddene rykker ned).")
     for f in need.formats:
         if f in need.excluded_formats:
             continue
@@ -720,5 +724,6 @@ def mark_asked(state: dict[str, Any], question: dict[str, Any] | None) -> dict[s
 
 
 __all__ = ["PAGE_SIZE", "Turn", "not_danish", "safeguarding", "nothing_understood", "NOT_DANISH_REPLY",
-           "NOTHING_UNDERSTOOD_REPLY", "SAFEGUARDING_REPLY", "empty_state", "clean_state", "has_need", "need_from_state", "chips",
+           "NOTHING_UNDERSTOOD_REPLY", "SAFEGUARDING_REPLY",
+           "empty_state", "clean_state", "has_need", "need_from_state", "chips",
            "understood", "refine", "remove_item", "clarifying_question", "mark_asked"]

@@ -41,7 +41,8 @@ def test_bridging_caseworker_and_ngo_words_with_reasons():
     res = engine().match("Mor har fødselsdepression, baby på 4 mdr, bor i Vejle Kommune")
     assert res.results and res.results[0].offer_id == 1
     reasons = res.results[0].reasons
-    assert reasons[0].startswith("Tilbuddet handler om fødselsdepression") and reasons[0].endswith(", som du nævnte.")
+    assert reasons[0].startswith("Tilbuddet handler om fødselsdepression")
+    assert reasons[0].endswith(", som du nævnte.")
     assert reasons[1] == "Dækker Vejle; for børn 0–1 år, og barnet er under 1."
     assert len(reasons) == 2
 

@@ -2,7 +2,8 @@
 plan too, honest answers, the same contact on card and offer page."""
 from __future__ import annotations
 
-from tests.web.test_chat import FIRST, catalogue, caseworker, follow, page, result_ids, section, start  # noqa: F401
+from tests.web.test_chat import (FIRST, catalogue, caseworker, follow, page, result_ids,  # noqa: F401
+                                  section, start)
 
 
 def test_the_start_page_always_begins_a_new_family(client, catalogue, caseworker):
@@ -59,9 +60,10 @@ def test_a_child_in_danger_gets_the_notice_before_everything(client, catalogue, 
 
 def test_contact_is_the_same_on_card_and_offer_page(client, factory, caseworker):
     org = factory.org(name="Forening med kontakt", email="org@example.org")
-    offer_id = factory.offer(org, title="Gældsrådgivning uden egen kontakt", description="Rådgivning om gæld og budget for familier.",
-                             areas=["Aarhus"], age_min=None, age_max=None, formats=["individuel"], cost="gratis",
-                             tags=["gæld"], contact={})
+    offer_id = factory.offer(org, title="Gældsrådgivning uden egen kontakt",
+                             description="Rådgivning om gæld og budget for familier.", areas=["Aarhus"],
+                             age_min=None, age_max=None, formats=["individuel"], cost="gratis", tags=["gæld"],
+                             contact={})
     _, response = start(client, "Familien har gæld")
     card = section(page(response), f"tilbud-{offer_id}").split('class="card offer-card"')[0]
     offer_page = page(client.get(f"/offers/{offer_id}"))

@@ -45,7 +45,8 @@ def test_the_switch_only_returns_to_this_site(client):
 
 def test_dates_and_offer_texts_per_language(client, factory):
     org = factory.org(name="Familiehuset Vejle")
-    offer_id = factory.offer(org, title="Lektiecafé i Vejle", description="Frivillige hjælper med lektier hver uge.",
+    offer_id = factory.offer(org, title="Lektiecafé i Vejle",
+                             description="Frivillige hjælper med lektier hver uge.",
                              areas=["Vejle"], age_min=6, age_max=12, formats=["gruppe"], cost="gratis",
                              tags=["lektiehjælp"])
     from catalog.models import Offer

@@ -82,7 +82,8 @@ def _recent(current=None) -> list[dict]:
         detail = []
         if ages:
             years = ", ".join(_("%(n)s år", n=a) for a in ages)
-            detail.append(_("barn %(ages)s", ages=years) if len(ages) == 1 else _("børn %(ages)s", ages=years))
+            detail.append(_("barn %(ages)s", ages=years) if len(ages) == 1
+                          else _("børn %(ages)s", ages=years))
         if state["municipality"]:
             detail.append(state["municipality"])
         chosen = len(conv.shortlist)
@@ -272,8 +273,8 @@ def shortlist_add(conversation_id: str):
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
     if _hidden_by_conditions(conv, offer_id):
-        flash(_("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) og kan ikke komme på listen."),
-              "error")
+        flash(_("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) "
+                "og kan ikke komme på listen."), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
         need = service.default_need(conv, offer_id)
