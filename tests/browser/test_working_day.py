@@ -163,7 +163,8 @@ def test_chat_at_1280_and_390_px(live_server, browser, demo_catalogue, shots, ax
     (None, "/"), (None, "/login"), ("caseworker", "/chat/"), ("caseworker", "/offers/"),
     ("caseworker", "/offers/1"), ("caseworker", "/offers/3"), ("ngo", "/ngo/"), ("ngo", "/ngo/offers/new"),
     ("ngo", "/ngo/organisation"), ("admin", "/admin/"), ("admin", "/admin/organisations"),
-    ("admin", "/admin/users"), ("admin", "/admin/offers"),
+    ("admin", "/admin/users"), ("admin", "/admin/offers"), ("admin", "/admin/offers/1/review"),
+    (None, "/ngo/signup"), ("caseworker", "/embed/search"),
 ])
 def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, demo_catalogue, shots, who, path):
     context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844})
