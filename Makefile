@@ -13,9 +13,11 @@ $(BIN)/civilmatch: pyproject.toml
 
 install: $(BIN)/civilmatch
 
-## Start the service on http://127.0.0.1:5000 with the demo catalogue; prints demo logins.
+PORT   ?= 5000
+
+## Start the service on http://127.0.0.1:$(PORT) with the demo catalogue; prints demo logins (make run PORT=8080).
 run: install
-	$(BIN)/civilmatch serve
+	$(BIN)/civilmatch serve --port $(PORT)
 
 ## Install the test dependencies and run the whole suite (browser tests need Debian's chromium and
 ## `npm install` for axe-core; without them they are skipped, except under CI=true where they must run).

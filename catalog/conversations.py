@@ -163,6 +163,9 @@ def plan_reasons(reasons: list[str]) -> list[str]:
     """The matcher's reasons that speak about the offer, without the words quoted from the need text."""
     out = []
     for reason in reasons or []:
+        if isinstance(reason, str) and reason.endswith(".") and "'" not in reason and "↔" not in reason:
+            out.append(redact(reason).text)  # the matcher's plain sentences (matcher/reasons.py)
+            continue
         if not isinstance(reason, str) or not reason.startswith(_PLAN_REASON_PREFIXES):
             continue
         if reason.startswith("Matcher behovet"):

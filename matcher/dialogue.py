@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import ConceptHit, Need
+from .reasons import HARD_EXCLUDED_FORMATS, REQUIRED_FORMATS
 from .understand import understand
 
 STATE_VERSION = 1
@@ -95,8 +96,10 @@ class Turn:
     changes: list[str] = field(default_factory=list)
     offset: int = 0
     # "search" (first description), "refine" (the search changed), "more" (paging), "reset",
-    # "nochange" (nothing new understood), "empty" (an empty message)
+    # "nochange" (nothing new understood), "empty" (an empty message), "foreign" (not Danish: nothing read)
     action: str = "search"
+    # "safeguarding" when the message names self-harm, suicide, violence or abuse (see :func:`safeguarding`)
+    notice: str | None = None
 
 
 # --- the state ---------------------------------------------------------------------------------------
@@ -204,12 +207,16 @@ def chips(state: dict[str, Any]) -> list[dict[str, str]]:
                     "value": _ages_text([age])})
     if st["free_only"]:
         out.append({"key": "free", "kind": "constraint", "label": "Kun gratis", "value": "gratis"})
+    # the wording says whether a chip is a condition (offers are hidden) or a preference (ranked first)
     for f in st["formats"]:
-        out.append({"key": f"format:{f}", "kind": "constraint", "label": f"Gerne {f}", "value": f})
+        label = f"Kun {f}" if f in REQUIRED_FORMATS else f"Gerne {f}"
+        out.append({"key": f"format:{f}", "kind": "constraint", "label": label, "value": f})
     for f in st["excluded_formats"]:
-        out.append({"key": f"excluded:{f}", "kind": "constraint", "label": f"Ikke {f}", "value": f})
+        label = f"Ikke {f}" if f in HARD_EXCLUDED_FORMATS else f"Helst ikke {f}"
+        out.append({"key": f"excluded:{f}", "kind": "constraint", "label": label, "value": f})
     for lang in st["languages"]:
-        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Sprog: {lang}", "value": lang})
+        out.append({"key": f"language:{lang}", "kind": "constraint", "label": f"Gerne på {lang}",
+                    "value": lang})
     return out
 
 
@@ -259,7 +266,25 @@ def _default_understand() -> Understand:
 
 def refine(state: dict[str, Any] | None, message: str, *, understand: Understand | None = None,
            home_municipality: str | None = None, page_size: int = PAGE_SIZE) -> Turn:
-    """The new state after ``message`` (already redacted), with what changed in Danish."""
+    """The new state after ``message`` (already redacted), with what changed in Danish.
+
+    A message that is not Danish changes nothing (action "foreign"); one that names self-harm, suicide,
+    violence or abuse gets ``notice="safeguarding"`` and puts crisis help first.
+    """
+    if not_danish(message or ""):
+        st = clean_state(state)
+        _apply_home(st, home_municipality)
+        return Turn(st, [], st["offset"], "foreign")
+    turn = _refine(state, message, understand=understand, home_municipality=home_municipality,
+                   page_size=page_size)
+    if safeguarding(message or ""):
+        turn.notice = "safeguarding"
+        _crisis_first(turn.state)
+    return turn
+
+
+def _refine(state: dict[str, Any] | None, message: str, *, understand: Understand | None = None,
+            home_municipality: str | None = None, page_size: int = PAGE_SIZE) -> Turn:
     understand = understand or _default_understand()
     st = clean_state(state)
     _apply_home(st, home_municipality)
@@ -309,6 +334,83 @@ def refine(state: dict[str, Any] | None, message: str, *, understand: Understand
             return Turn(st, changes, 0, "refine")
 
     return _merge(st, text, understand, first=not has_need(st))
+
+
+# --- honest answers ---------------------------------------------------------------------------------------
+
+# A child or parent in acute danger: self-harm, suicide, violence or abuse named in the text. The phrases are
+# matched on the lower-cased text; negated mentions ("ingen tegn på vold") still get the notice: it costs a
+# caseworker one calm paragraph, a missed one costs more.
+_SAFEGUARDING = re.compile(
+    r"\b(?:selvmord\w*|selvskad\w*|skader? sig selv|skadet sig selv|skærer i sig selv|skære i sig selv|"
+    r"cutter|cutting|tage sit (?:eget )?liv|tager sit (?:eget )?liv|ikke (?:vil|gider|orker) leve|"
+    r"ikke vil være her mere|død(?:s)?tanker|vil dø|"
+    r"vold\w*|slår (?:barnet|børnene|drengen|pigen|hende|ham|sin|sit|mor|dem)|slået|tæsk\w*|mishandl\w*|"
+    r"overgreb\w*|seksuelt misbrug\w*|misbrugt seksuelt|krænk\w*|incest|voldtæg\w*|voldta\w*)\b")
+# The thesaurus' needs that lead to crisis help, most specific first.
+CRISIS_CONCEPTS = ("vold", "anonym_raadgivning")
+
+# Words only an English text has (function words and the words a caseworker would use). Danish texts borrow
+# few of these; two of them, and more than the Danish function words, mark a text as English.
+_ENGLISH = frozenset("""
+    the and is are was were be been with without for from this that these those has have had his her hers
+    they them their our we you your my mine he she it its of to in on at by an a year years old months
+    child children kid kids son daughter boy girl mother mom mum father dad parent parents family needs need
+    help lives living who which what where when how does doesn't don't can't cannot would could should very
+    school lonely money debt please support
+""".split())
+_DANISH_LETTERS = re.compile(r"[æøå]")
+_LETTERS = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[a-zA-ZæøåÆØÅéÉüÜöÖäÄ]")
+
+NOT_DANISH_REPLY = ("Jeg kan kun læse dansk. Skriv venligst familiens situation og behov på dansk. / "
+                    "I can only read Danish. Please describe the family's situation and needs in Danish.")
+NOTHING_UNDERSTOOD_REPLY = (
+    "Jeg kunne ikke finde et behov i beskeden. Jeg kan læse familiens behov og situation, børnenes alder, "
+    "kommunen og ønsker som »kun gratis« eller »ikke online«. Skriv fx: »Mor i Vejle med en dreng på 4 er "
+    "meget alene og har svært ved at få økonomien til at hænge sammen« eller »Pigen på 12 bliver mobbet og "
+    "har brug for hjælp til lektierne. De bor i Odense.«")
+SAFEGUARDING_REPLY = ("Beskeden nævner noget, der kan betyde, at et barn eller en voksen er i fare. "
+                      "Er der akut fare, så ring 112. Se de akutte muligheder øverst; tilbud om krisehjælp "
+                      "står først.")
+
+
+def not_danish(message: str) -> bool:
+    """True when the message is clearly not Danish: mostly non-Latin letters, or English."""
+    letters = _LETTERS.findall(message)
+    if len(letters) >= 3 and len(_LATIN.findall(message)) < len(letters) / 2:
+        return True
+    tokens = re.findall(r"[^\W\d_]+(?:'[a-z]+)?", message.casefold())
+    if not tokens or _DANISH_LETTERS.search(message.casefold()):
+        return False
+    from .text import STOP_WORDS
+    english = sum(1 for t in tokens if t in _ENGLISH)
+    danish = sum(1 for t in tokens if t in STOP_WORDS and t not in _ENGLISH)
+    return english >= 2 and english > danish
+
+
+def safeguarding(message: str) -> bool:
+    """True when the message names self-harm, suicide, violence or abuse."""
+    return bool(_SAFEGUARDING.search((message or "").casefold()))
+
+
+def _crisis_first(st: dict[str, Any]) -> None:
+    """Crisis help comes first: the text's violence need if it has one, else anonymous counselling."""
+    keys = {c["key"] for c in st["concepts"]}
+    key = next((k for k in CRISIS_CONCEPTS if k in keys), None)
+    if key is None:
+        key = CRISIS_CONCEPTS[-1]
+        from .thesaurus import CONCEPTS_BY_KEY
+        st["concepts"].append({"key": key, "label": CONCEPTS_BY_KEY[key].label, "words": [], "weight": 1.0})
+    st["focus"] = key
+
+
+def nothing_understood(state: dict[str, Any]) -> bool:
+    """True when the conversation has no need, child or condition the service could read."""
+    st = clean_state(state)
+    return not (st["concepts"] or st["child_ages"] or st["free_only"] or st["formats"]
+                or st["excluded_formats"] or st["languages"]
+                or (st["municipality"] and not st["municipality_home"]))
 
 
 def _offset_after_reset(text: str) -> int:
@@ -374,7 +476,8 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             st["formats"].remove(f)
         if f not in st["excluded_formats"]:
             st["excluded_formats"].append(f)
-            changes.append(f"Ikke {f}.")
+            changes.append(f"Ikke {f}." if f in HARD_EXCLUDED_FORMATS
+                           else f"Helst ikke {f} (tilbuddene rykker ned).")
     for f in need.formats:
         if f in need.excluded_formats:
             continue
@@ -383,7 +486,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             changes.append(f"{f.capitalize()} er med igen.")
         if f not in st["formats"]:
             st["formats"].append(f)
-            changes.append(f"Gerne {f}.")
+            changes.append(f"Kun {f}." if f in REQUIRED_FORMATS else f"Gerne {f}.")
 
     # price
     if _NOT_FREE.search(norm):
@@ -397,7 +500,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
     for lang in need.languages:
         if lang not in st["languages"]:
             st["languages"].append(lang)
-            changes.append(f"Tilbud på {lang}.")
+            changes.append(f"Gerne tilbud på {lang} (de kommer først).")
 
     # needs: new ones are added ("også noget til storebror"), known ones get the new words
     known = {c["key"]: c for c in st["concepts"]}
@@ -637,5 +740,7 @@ def mark_asked(state: dict[str, Any], question: dict[str, Any] | None) -> dict[s
     return st
 
 
-__all__ = ["PAGE_SIZE", "Turn", "empty_state", "clean_state", "has_need", "need_from_state", "chips",
+__all__ = ["PAGE_SIZE", "Turn", "not_danish", "safeguarding", "nothing_understood", "NOT_DANISH_REPLY",
+           "NOTHING_UNDERSTOOD_REPLY", "SAFEGUARDING_REPLY",
+           "empty_state", "clean_state", "has_need", "need_from_state", "chips",
            "understood", "refine", "remove_item", "clarifying_question", "mark_asked"]

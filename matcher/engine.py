@@ -26,12 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import analyse_field, concept_label
 from .models import Hit, MatchResult, Need
 from .places import NATIONWIDE
+from .reasons import NOT_FREE, count_left_out, explain, ineligible
 from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
                    concept_score, field_texts, related_concepts)
-from .text import normalize
 from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25
@@ -49,16 +48,6 @@ def _age_range(amin: int, amax: int) -> str:
     if amax != NO_MAX:
         return f"op til {amax} år"
     return "alle aldre"
-
-
-def _quote(ws: Iterable[str], n: int = 2) -> str:
-    out: list[str] = []
-    for w in ws:
-        if w not in out:
-            out.append(w)
-        if len(out) >= n:
-            break
-    return ", ".join(f"'{w}'" for w in out)
 
 
 @dataclass
@@ -205,14 +194,31 @@ class _Preferences:
         return f
 
 
+def _free_only(idx: Index, need: Need, scores: np.ndarray, filtered: dict[str, int]) -> None:
+    """"Kun gratis" is a condition, over the whole catalogue at once: a paid offer scores nothing."""
+    if not need.free_only:
+        return
+    paid = (scores > 0) & ~idx.free.view().astype(bool)
+    n = int(paid.sum())
+    if n:
+        scores[paid] = 0.0
+        filtered[NOT_FREE] = filtered.get(NOT_FREE, 0) + n
+
+
 def _second_stage(idx: Index, need: Need, plan, pool: np.ndarray, scores: np.ndarray,
-                  elig: _Eligibility) -> list[tuple[float, Any, int]]:
-    """The shortlist only: the full concept score (related concepts, weak evidence), preferences, prior."""
+                  elig: _Eligibility, filtered: dict[str, int]) -> list[tuple[float, Any, int]]:
+    """The shortlist only: the other conditions the caseworker set (matcher.reasons.ineligible; counted in
+    ``filtered``), the full concept score (related concepts, weak evidence), preferences, prior."""
     cw1 = {c: wc for c, wc, _rel in plan}
     prefs = _Preferences.of(need)
     concepts_of, prior, ids = idx.concepts_of, idx.prior.a, idx.ids
+    conditions = bool(need.excluded_formats or need.formats)
     scored: list[tuple[float, Any, int]] = []
     for s in pool.tolist():
+        why = ineligible(need, idx.records[s], free=bool(idx.free.a[s])) if conditions else None
+        if why:  # a condition the caseworker set (not online, only home visits): never shown
+            filtered[why] = filtered.get(why, 0) + 1
+            continue
         rel = float(scores[s])
         cs = concepts_of[s]
         # replace stage 1's concept part by the full concept score (see matcher.rank)
@@ -344,8 +350,12 @@ class MatchEngine:
             plan = concept_plan(need.concepts, idx.cidf)
             scores, probe = _first_stage(idx, need, plan, elig.ok)
             left_out = _left_out(idx, need, probe, elig)
+            filtered: dict[str, int] = {}
+            _free_only(idx, need, scores, filtered)
             pool, total = _shortlist(scores, max(POOL, 4 * (offset + limit)))
-            scored = _second_stage(idx, need, plan, pool, scores, elig)
+            scored = _second_stage(idx, need, plan, pool, scores, elig, filtered)
+            total -= sum(filtered.values()) - filtered.get(NOT_FREE, 0)
+            left_out = count_left_out(filtered) + left_out
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
             chosen = [(sc, oid, idx.records[s], idx.langs[s]) for sc, oid, s in top]
         cq = related_concepts((c.key, c.weight) for c in need.concepts)
@@ -370,79 +380,5 @@ class MatchEngine:
     # -- explanations ---------------------------------------------------------
     def _reasons(self, need: Need, cq: dict, rec: dict[str, Any], national: bool,
                  langs: frozenset[str]) -> list[str]:
-        reasons: list[str] = []
-        texts = field_texts(rec)
-        offer_words: dict[str, list[str]] = {}
-        stem_words: dict[str, list[str]] = {}
-        for f in FIELDS:
-            toks, hits = analyse_field(texts[f])
-            for h in hits:
-                offer_words.setdefault(h.key, []).append(
-                    " ".join(toks[k].surface for k in range(h.start, h.end)))
-            for t in toks:
-                if t.info is not None and not t.stop:
-                    stem_words.setdefault(t.info.stem, []).append(t.surface)
-                    for p in t.info.parts:
-                        stem_words.setdefault(p, []).append(t.surface)
-        qwords = {c.key: c.words for c in need.concepts}
-        contrib = []
-        for c, (w, src, direct) in cq.items():
-            if c in offer_words:
-                contrib.append((w * (1.0 if direct else 0.8), c, src, direct))
-        contrib.sort(key=lambda x: (-x[0], x[1]))
-        for _w, c, src, direct in contrib[:3]:
-            if direct:
-                reasons.append(f"Matcher behovet '{concept_label(c)}': "
-                               f"{_quote(qwords.get(c, []))} ↔ {_quote(offer_words[c])}")
-            else:
-                reasons.append(f"Beslægtet med behovet '{concept_label(src)}': tilbuddet handler om "
-                               f"'{concept_label(c)}' ({_quote(offer_words[c])})")
-        common = [stem_words[t][0] for t in need.terms if t in stem_words]
-        if common:
-            reasons.append("Fælles ord: " + _quote(sorted(set(common)), 4))
-        # area
-        if need.municipality:
-            areas = rec.get("areas") or ()
-            if national:
-                reasons.append("Landsdækkende")
-            elif need.municipality in areas:
-                reasons.append(f"Dækker {need.municipality}")
-            else:
-                other = next((m for m in need.municipality_alternatives if m in areas), need.municipality)
-                reasons.append(f"Dækker {other} (postdistriktet ligger også i {other})")
-        else:
-            reasons.append("Landsdækkende" if national else
-                           "Lokalt tilbud i " + ", ".join(str(a) for a in (rec.get("areas") or [])))
-        # age
-        amin, amax = rec.get("age_min"), rec.get("age_max")
-        lo = NO_MIN if amin is None else int(amin)
-        hi = NO_MAX if amax is None else int(amax)
-        if need.child_ages:
-            fits = [a for a in need.child_ages if lo <= a <= hi]
-            if amin is None and amax is None:
-                reasons.append("Ingen aldersgrænse")
-            elif fits:
-                reasons.append(f"Passer til {', '.join(str(a) for a in fits)} år (tilbuddet: {_age_range(lo, hi)})")
-        # preferences
-        ofmts = [normalize(str(f)) for f in rec.get("formats") or ()]
-        for f in need.formats:
-            if f in ofmts:
-                reasons.append(f"Foregår som ønsket: {f}")
-            else:
-                reasons.append(f"Ikke som ønsket: {f} (tilbuddet: {', '.join(ofmts) or 'ikke oplyst'})")
-        for f in need.excluded_formats:
-            if f in ofmts:
-                reasons.append(f"Foregår {f}, som ikke ønskes")
-        if need.free_only:
-            cost = str(rec.get("cost") or "").strip()
-            if "gratis" in normalize(cost):
-                reasons.append("Gratis")
-            else:
-                reasons.append(f"Ikke gratis: {cost or 'pris ikke oplyst'}")
-        for lang in need.languages:
-            if lang in langs:
-                reasons.append(f"Tilbydes på {lang}")
-            else:
-                reasons.append(f"Ikke oplyst på {lang}")
-        return reasons
+        return explain(need, cq, rec, national=national, langs=langs, fields=FIELDS, texts=field_texts(rec))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import traceback
 
 from flask import Flask, g, render_template, request
 from sqlalchemy import exc as sa_exc
@@ -63,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    from . import i18n  # the UI in Danish or English (Flask-Babel)
+    i18n.init_app(app)
     return app
 
 
@@ -243,8 +246,8 @@ def register_errorhandlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         # Log the type and where, never request data (it may describe a child).
         app.logger.error("Unhandled %s at %s %s", type(exc).__name__, request.method, request.url_rule)
-        if app.config.get("DEBUG_TRACEBACKS"):
-            import traceback; traceback.print_exc()
+        if app.config.get("DEBUG_TRACEBACKS"):  # tests: the traceback on stderr (never request data)
+            traceback.print_exc()
         g._db_failed = True
         _discard_session()
         return _error_page(500, ERROR_TEXTS[500])
@@ -262,20 +265,20 @@ def register_template_helpers(app: Flask) -> None:
     def _dkdate(value):
         if not value:
             return ""
-        months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                  "oktober", "november", "december"]
-        return f"{value.day}. {months[value.month - 1]} {value.year}"
+        from flask_babel import format_date  # per the UI language: "31. august 2026" / "August 31, 2026"
+        return format_date(value, "long")
 
     @app.template_filter("ages")
     def _ages(offer):
+        from flask_babel import gettext as _
         lo, hi = offer.age_min, offer.age_max
         if lo is None and hi is None:
-            return "Alle aldre"
+            return _("Alle aldre")
         if lo is None:
-            return f"0–{hi} år"
+            return _("0–%(hi)s år", hi=hi)
         if hi is None:
-            return f"Fra {lo} år"
-        return f"{lo}–{hi} år"
+            return _("Fra %(lo)s år", lo=lo)
+        return _("%(lo)s–%(hi)s år", lo=lo, hi=hi)
 
 
 def register_security_headers(app: Flask) -> None:

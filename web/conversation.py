@@ -74,7 +74,9 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
     state = turn.state
     hits, left_out, total = [], [], 0
     question = None
-    if dialogue.has_need(state):
+    # a text with no need, child, place or condition the service could read gets the honest answer, not offers
+    # that merely share a word with it ("jeg ved ikke")
+    if dialogue.has_need(state) and not dialogue.nothing_understood(state):
         found = match_offers(db.session, engine, dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE,
                              offset=turn.offset, record=True)
         hits = [{"offer_id": r.offer.id, "score": round(r.score, 4), "reasons": r.reasons} for r in found.results]
@@ -90,15 +92,30 @@ def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engi
         state = dialogue.mark_asked(state, question)
     text = compose_reply(turn, state, removed=removed, total=total, shown=len(hits), left_out=left_out)
     data = {"changes": turn.changes, "removed": removed, "action": turn.action, "offset": turn.offset,
-            "total": total, "results": hits, "left_out": left_out, "question": question}
+            "total": total, "results": hits, "left_out": left_out, "question": question,
+            "notice": _notice(conv, turn)}
     conv_service.update_state(conv, state)
     conv_service.append_message(db.session, conv, "assistant", text, data=data)
     return reply_json(conv)
 
 
+def _notice(conv: Conversation, turn: dialogue.Turn) -> str | None:
+    """The safeguarding notice stays on every reply of a conversation once a message called for it."""
+    previous = conv_service.last_reply(conv)
+    return turn.notice or ((previous.data or {}).get("notice") if previous is not None else None)
+
+
 def compose_reply(turn: dialogue.Turn, state: dict, *, removed: list[str], total: int, shown: int,
                   left_out: list[dict]) -> str:
+    # honest answers first (matcher/dialogue.py): not Danish, a child in danger, nothing understood
+    if turn.action == "foreign":
+        return dialogue.NOT_DANISH_REPLY
     parts = [f"{m}." for m in removed]
+    if turn.notice:
+        parts.insert(0, dialogue.SAFEGUARDING_REPLY)
+    if total == 0 and dialogue.nothing_understood(state) and turn.action in ("search", "nochange", "refine"):
+        parts.append(dialogue.NOTHING_UNDERSTOOD_REPLY)
+        return " ".join(parts)
     if turn.action == "nochange" and not turn.changes:
         parts.append("Jeg fandt ikke noget nyt at ændre i søgningen. Du kan fx skrive »kun gratis«, "
                      "»ikke online«, »vis flere« eller beskrive et behov mere.")
@@ -106,10 +123,6 @@ def compose_reply(turn: dialogue.Turn, state: dict, *, removed: list[str], total
     if not dialogue.has_need(state):
         parts.append("Beskriv familiens situation og behov, så finder jeg tilbud, der passer.")
         return " ".join(parts)
-    if turn.action in ("search", "reset") or (turn.action == "refine" and not turn.changes):
-        labels = [c["label"] for c in dialogue.chips(state)]
-        if labels:
-            parts.append("Jeg har forstået: " + "; ".join(labels) + ".")
     if total == 0:
         parts.append("Jeg fandt ingen tilbud, der passer. Prøv at fjerne et ønske eller en begrænsning.")
     elif shown == 0:
@@ -119,7 +132,10 @@ def compose_reply(turn: dialogue.Turn, state: dict, *, removed: list[str], total
         parts.append(f"Jeg fandt {total} tilbud. Her er nr. {first}–{turn.offset + shown}, de bedste først."
                      if total > 1 else "Jeg fandt 1 tilbud.")
     for item in left_out[:3]:
-        parts.append(f"{item['count']} tilbud blev sorteret fra: {item['reason']}.")
+        if item.get("filter"):  # a condition the caseworker set; the chip removes it
+            parts.append(f"{item['count']} tilbud skjult: {item['reason']}.")
+        else:
+            parts.append(f"{item['count']} tilbud blev sorteret fra: {item['reason']}.")
     return " ".join(parts)
 
 
@@ -192,7 +208,7 @@ def default_need(conv: Conversation, offer_id: int | None = None) -> str:
     if offer_id is not None:
         for reason in reasons_for(conv, offer_id) or []:
             for label in labels:
-                if f"'{label}'" in reason:
+                if f"'{label}'" in reason or f" {label[:1].lower()}{label[1:]}" in reason:  # plain sentences
                     return label
     focus = dialogue.clean_state(state)["focus"]
     for c in dialogue.clean_state(state)["concepts"]:

@@ -32,7 +32,7 @@ def _send(page, text):
     before = page.locator("#chat-messages li").count()
     page.locator("#f-text").fill(text)
     page.locator("#chat-send").click()
-    page.wait_for_selector(f"#chat-messages li:nth-child({before + 1})")
+    page.wait_for_selector(f"#chat-messages li:nth-child({before + 1})", state="attached")
 
 
 @pytest.mark.browser
@@ -79,6 +79,7 @@ def test_caseworker_conversation_to_printed_plan(live_server, page, demo_catalog
     for i in range(2):
         card = page.locator("li.offer-card").nth(i)
         offer_id = card.get_attribute("id").removeprefix("tilbud-")
+        card.locator("summary").click()  # details and the shortlist controls sit behind one row
         page.locator(f"#addnote-{offer_id}").fill(f"Mor kontakter selv tilbud {i + 1} i næste uge")
         page.locator(f"#tilfoej-{offer_id}").click()
         page.wait_for_selector(f"#valgt-{offer_id}")

@@ -356,3 +356,40 @@ def test_competing_needs_in_a_short_text_still_ask_which_comes_first():
     assert turn.state["focus"] is None
     question = clarifying_question(turn.state, municipality_matters=False, age_restricted=False, area_options=[])
     assert question is not None and question["key"] == "focus"
+
+
+# --- honest answers -------------------------------------------------------------------------------------------
+
+def test_english_text_changes_nothing_and_is_recognised():
+    from matcher.dialogue import not_danish, refine
+    assert not_danish("3 year old boy, the mother is lonely")
+    assert not not_danish("Mor i Vejle med en dreng på 4")
+    assert not not_danish("Dreng på 9, kun gratis")
+    turn = refine(None, "3 year old boy, the mother is lonely and has debt")
+    assert turn.action == "foreign" and turn.state["child_ages"] == [] and turn.state["concepts"] == []
+
+
+def test_self_harm_or_violence_gets_the_notice_and_crisis_help_first():
+    from matcher.dialogue import refine, safeguarding
+    assert safeguarding("Pigen på 14 skærer i sig selv")
+    assert safeguarding("Far slår drengen, når han drikker")
+    assert not safeguarding("Dreng på 10 har brug for lektiehjælp")
+    turn = refine(None, "Pigen på 14 skærer i sig selv og er meget ked af det")
+    assert turn.notice == "safeguarding"
+    assert turn.state["focus"] in ("vold", "anonym_raadgivning")
+    assert refine(None, "Dreng på 10 har brug for lektiehjælp").notice is None
+
+
+def test_nothing_understood_is_recognised():
+    from matcher.dialogue import nothing_understood, refine
+    assert nothing_understood(refine(None, "hej").state)
+    assert not nothing_understood(refine(None, "mor er ensom").state)
+
+
+def test_chips_say_whether_a_constraint_hides_offers_or_is_a_preference():
+    from matcher.dialogue import chips, refine
+    turn = refine(None, "Mor er ensom og mangler netværk, kun hjemmebesøg, ikke online, helst på arabisk")
+    labels = [c["label"] for c in chips(turn.state)]
+    assert "Kun hjemmebesøg" in labels            # a condition: other offers are hidden
+    assert "Ikke online" in labels                # a condition: online-only offers are hidden
+    assert "Gerne på arabisk" in labels           # a preference: offers in Arabic come first

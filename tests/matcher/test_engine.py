@@ -41,15 +41,16 @@ def test_bridging_caseworker_and_ngo_words_with_reasons():
     res = engine().match("Mor har fødselsdepression, baby på 4 mdr, bor i Vejle Kommune")
     assert res.results and res.results[0].offer_id == 1
     reasons = res.results[0].reasons
-    assert any("Fødselsdepression" in r and "efterfødselsreaktion" in r for r in reasons)
-    assert "Dækker Vejle" in reasons
-    assert any(r.startswith("Passer til 0 år (tilbuddet: 0–1 år)") for r in reasons)
+    assert reasons[0].startswith("Tilbuddet handler om fødselsdepression")
+    assert reasons[0].endswith(", som du nævnte.")
+    assert reasons[1] == "Dækker Vejle; for børn 0–1 år, og barnet er under 1."
+    assert len(reasons) == 2
 
 
 def test_parent_in_prison():
     res = engine().match("far sidder inde, dreng på 9")
     assert res.results[0].offer_id == 2
-    assert "Landsdækkende" in res.results[0].reasons
+    assert res.results[0].reasons[-1].startswith("Landsdækkende")
 
 
 def test_eligibility_and_left_out():
@@ -70,14 +71,15 @@ def test_no_zero_relevance_results_and_deterministic_ties():
     assert [h.offer_id for h in e2.match("sorg").results] == [9, 10]
 
 
-def test_preferences_free_and_formats():
+def test_free_only_and_refused_formats_are_filters_with_counts():
     res = engine().match("lektiehjælp, dreng på 8 i Vejle, skal være gratis")
     assert res.need.free_only
-    hit = next(h for h in res.results if h.offer_id == 6)
-    assert any(r.startswith("Ikke gratis") for r in hit.reasons)
+    assert 6 not in [h.offer_id for h in res.results]          # 50 kr. pr. gang
+    assert {"count": 1, "reason": "koster penge", "filter": True} in res.left_out
+    assert all(h.reasons[-1].endswith("gratis.") for h in res.results)
     res = engine().match("gældsrådgivning, ikke telefon")
-    hit = next(h for h in res.results if h.offer_id == 5)
-    assert "Foregår telefon, som ikke ønskes" in hit.reasons
+    assert 5 not in [h.offer_id for h in res.results]          # only by phone
+    assert {"count": 1, "reason": "kun telefon", "filter": True} in res.left_out
 
 
 def test_upsert_and_remove_are_seen_by_next_search():
@@ -166,10 +168,11 @@ def test_reasons_name_words_present_in_offer_text(cat, qwords):
         r = by_id[h.offer_id]
         text = normalize(" ".join([r["title"], r["description"], r["target_group"], " ".join(r["tags"])]))
         for reason in h.reasons:
-            if reason.startswith("Matcher behovet"):
-                offer_side = reason.split("↔", 1)[1]
-                quoted = offer_side.split("'")[1::2]
-                assert quoted and all(q in text for q in quoted)
+            assert "'" not in reason and "↔" not in reason
+            if reason.startswith("Tilbuddet nævner "):
+                named = reason[len("Tilbuddet nævner "):].split(" ligesom ")[0]
+                for word in named.replace(" og ", ", ").split(", "):
+                    assert word in text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,6 +16,8 @@ import pytest
 
 from matcher import MatchEngine
 from matcher.places import NATIONWIDE
+from matcher.rank import is_free
+from matcher.reasons import ineligible
 from matcher.rank import (CONCEPT_POSTING_MIN, FIELD_B, FIELD_W, FIELDS, FORMAT_BITS, K1, _prior, analyse_offer,
                           concept_plan, concept_score, is_free)
 from tests.matcher.test_quality import engine as demo_engine
@@ -114,7 +116,7 @@ class Reference:
         plan = concept_plan(need.concepts, self.cidf)
         stage1 = []
         for i, (rec, doc) in enumerate(zip(self.recs, self.docs)):
-            if not self.eligible(rec, need):
+            if not self.eligible(rec, need) or (need.free_only and not is_free(rec.get("cost"))):
                 continue
             text = sum(self.idf(t) * w * self.saturation(doc, t) for t, w in terms if t in doc.terms)
             clear = sum(wc * f32(doc.concepts[c]) for c, wc, _ in plan
@@ -125,6 +127,8 @@ class Reference:
         scored = []
         for _s1, i, text in shortlist:
             rec, doc = self.recs[i], self.docs[i]
+            if ineligible(need, rec, free=is_free(rec.get("cost"))):  # the other conditions, on the shortlist
+                continue
             full = text + concept_score(doc.concepts, plan)
             scored.append((full * self.preferences(rec, doc, need) * f32(_prior(rec)), rec["id"]))
         scored.sort(key=lambda x: (-x[0], x[1]))

@@ -72,6 +72,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET api_docs": PUBLIC,
     "GET api-docs.openapi_json": PUBLIC,
     "GET auth.login": PUBLIC,
+    "POST i18n.switch": PUBLIC,   # the language switch (Danish/English), kept in the session
     "POST auth.login": PUBLIC,
     "POST auth.logout": page(*WEB),
     "GET auth.password": page(*WEB),

@@ -115,7 +115,7 @@ def test_post_search_shows_compact_cards(client, catalogue, caseworker):
     assert "Netværksgruppe for forældre" in page
     assert "Forældrenetværk i Aarhus" not in page          # not for Vejle
     assert "Familiehuset Vejle" in page                     # organisation
-    assert "Matcher behovet" in page                        # reasons
+    assert "Tilbuddet handler om" in page                   # reasons
     assert "0–12 år" in page and "netvaerk@example.org" in page and "+45 11 22 33 44" in page
     link = re.search(r'<a href="/offers/(\d+)" target="_blank" rel="noopener">Se hele tilbuddet.*?</a>', page)
     assert link and int(link.group(1)) == catalogue["network"]

@@ -14,7 +14,7 @@ def page_text(response) -> str:
 
 
 def card_titles(response) -> list[str]:
-    return re.findall(r'<h2 class="offer-title"><a href="/offers/\d+">([^<]+)</a>', page_text(response))
+    return re.findall(r'<h2 class="offer-title"><a href="/offers/\d+"[^>]*>([^<]+)</a>', page_text(response))
 
 
 @pytest.fixture

@@ -9,13 +9,19 @@ import json
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from sqlalchemy import select
 
 from catalog import conversations as conv_service
 from catalog.db import utcnow
 from catalog.messages import INVALID_DATA
+from catalog.models import Conversation, Offer
 from catalog.redaction import redact
 from matcher import dialogue
+from matcher.rank import is_free
+from matcher.reasons import ineligible
 
 from ..extensions import db
 from ..http import error_response
@@ -26,6 +32,7 @@ bp = Blueprint("chat", __name__, url_prefix="/chat")
 
 ROLES = ("caseworker", "admin")
 SESSION_KEY = "chat_conversation"
+RECENT = 8  # how many of the caseworker's families "Seneste familier" lists
 
 
 def _own(conversation_id: str):
@@ -42,6 +49,53 @@ def _home() -> str | None:
     return current_user.home_municipality or None
 
 
+def chip_label(chip: dict) -> str:
+    """A chip of what was understood, in the UI language (the dialogue writes them in Danish)."""
+    kind, _sep, value = chip["key"].partition(":")
+    label = chip["label"]
+    if kind == "concept":
+        text = _("Behov: %(need)s", need=_(chip["value"]))
+        return text + (" " + _("(vigtigst)") if label.endswith("(vigtigst)") else "")
+    if kind == "municipality":
+        text = _("Kommune: %(name)s", name=chip["value"])
+        return text + (" " + _("(din hjemkommune)") if label.endswith("(din hjemkommune)") else "")
+    if kind == "age":
+        return _("Barn: under 1 år") if value == "0" else _("Barn: %(n)s år", n=value)
+    if kind == "free":
+        return _("Kun gratis")
+    prefix = label[: len(label) - len(value)].strip() if label.endswith(value) else None
+    if kind in ("format", "excluded", "language") and prefix:
+        return _(prefix + " %(what)s", what=_(value))
+    return _(label)
+
+
+def _recent(current=None) -> list[dict]:
+    """The caseworker's live conversations, newest first, each labelled by its needs (never by a name)."""
+    rows = db.session.scalars(
+        select(Conversation).where(Conversation.owner_user_id == current_user.id,
+                                   Conversation.expires_at > utcnow())
+        .order_by(Conversation.updated_at.desc(), Conversation.created_at.desc()).limit(RECENT)).all()
+    out = []
+    for conv in rows:
+        state = dialogue.clean_state(conv_service.search_state(conv))
+        needs = [c["label"] for c in state["concepts"]]
+        ages = state["child_ages"]
+        label = ", ".join(_(n) for n in needs[:3]) or _("Familie uden behov endnu")
+        detail = []
+        if ages:
+            years = ", ".join(_("%(n)s år", n=a) for a in ages)
+            detail.append(_("barn %(ages)s", ages=years) if len(ages) == 1
+                          else _("børn %(ages)s", ages=years))
+        if state["municipality"]:
+            detail.append(state["municipality"])
+        chosen = len(conv.shortlist)
+        if chosen:
+            detail.append(_("%(n)s tilbud på listen", n=chosen))
+        out.append({"id": conv.id, "label": label, "detail": " · ".join(detail),
+                    "current": current is not None and conv.id == current.id})
+    return out
+
+
 def _page(conv=None, *, errors=None, typed="", status=200):
     data, results = service.latest_results(conv) if conv is not None else (None, [])
     state = conv_service.search_state(conv) if conv is not None else dialogue.empty_state(_home())
@@ -53,7 +107,7 @@ def _page(conv=None, *, errors=None, typed="", status=200):
         need_labels=service.need_labels(conv) if conv is not None else [],
         default_need=lambda offer_id: service.default_need(conv, offer_id),
         shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
-        page_size=dialogue.PAGE_SIZE, home=_home(),
+        page_size=dialogue.PAGE_SIZE, home=_home(), recent=_recent(conv), chip_label=chip_label,
     ), status
 
 
@@ -65,9 +119,10 @@ def _fragment(conv) -> dict:
                need_labels=service.need_labels(conv),
                default_need=lambda offer_id: service.default_need(conv, offer_id),
                shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE,
-               groups=conv_service.shortlist_groups(conv), home=_home())
+               groups=conv_service.shortlist_groups(conv), home=_home(), chip_label=chip_label)
     body = service.reply_json(conv)
     body["html"] = render_template("chat/_main.html", **ctx)
+    body["side_html"] = render_template("chat/_side.html", **ctx, recent=_recent(conv))
     body["announce"] = body["reply"] + (" Spørgsmål: " + body["question"]["text"] if body["question"] else "")
     body["post_url"] = url_for("chat.send", conversation_id=conv.id)
     body["json_url"] = url_for("chat.send_json", conversation_id=conv.id)
@@ -91,13 +146,9 @@ def _text_from_request() -> str:
 @bp.get("/")
 @roles_required(*ROLES)
 def index():
-    current = session.get(SESSION_KEY)
-    if current:
-        conv = conv_service.get_conversation(db.session, current, user_id=current_user.id)
-        db.session.commit()
-        if conv is not None:
-            return redirect(url_for("chat.show", conversation_id=conv.id))
-        session.pop(SESSION_KEY, None)
+    # One family, one conversation: the start page (front page, menu, "Ny familie") always begins a new one;
+    # earlier families stay reachable under "Seneste familier".
+    session.pop(SESSION_KEY, None)
     return _page(None)
 
 
@@ -195,7 +246,7 @@ def delete(conversation_id: str):
     conv_service.delete_conversation(db.session, conv)
     db.session.commit()
     session.pop(SESSION_KEY, None)
-    flash("Samtalen er slettet.", "success")
+    flash(_("Samtalen er slettet."), "success")
     return redirect(url_for("chat.index"), 303)
 
 
@@ -208,12 +259,25 @@ def _offer_id(value) -> int | None:
         return None
 
 
+def _hidden_by_conditions(conv, offer_id: int | None) -> bool:
+    """True when the search's conditions (free only, ...) hide the offer: it cannot go on the plan either."""
+    offer = db.session.get(Offer, offer_id) if offer_id is not None else None
+    if offer is None:
+        return False
+    need = dialogue.need_from_state(conv_service.search_state(conv))
+    return ineligible(need, {"formats": list(offer.formats or [])}, free=is_free(offer.cost)) is not None
+
+
 @bp.post("/<conversation_id>/liste")
 @roles_required(*ROLES)
 def shortlist_add(conversation_id: str):
     conv = _own(conversation_id)
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
+    if _hidden_by_conditions(conv, offer_id):
+        flash(_("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) "
+                "og kan ikke komme på listen."), "error")
+        return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
         need = service.default_need(conv, offer_id)
     try:
@@ -224,7 +288,7 @@ def shortlist_add(conversation_id: str):
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
-    flash("Tilbuddet er føjet til listen.", "success")
+    flash(_("Tilbuddet er føjet til listen."), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
 
@@ -233,7 +297,7 @@ def shortlist_add(conversation_id: str):
 def shortlist_remove(conversation_id: str, offer_id: int):
     conv = _own(conversation_id)
     if conv_service.remove_from_shortlist(db.session, conv, offer_id):
-        flash("Tilbuddet er fjernet fra listen.", "success")
+        flash(_("Tilbuddet er fjernet fra listen."), "success")
     db.session.commit()
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
@@ -250,7 +314,7 @@ def shortlist_note(conversation_id: str, offer_id: int):
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
     if item is not None:
-        flash("Noten er gemt.", "success")
+        flash(_("Noten er gemt."), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
 
 

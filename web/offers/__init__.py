@@ -59,7 +59,15 @@ def index():
         (municipalities.NATIONWIDE, "Kun landsdækkende tilbud")]
     return render_template("offers/index.html", results=results, values=values, errors=errors, keep=keep,
                            municipality_options=municipality_options,
-                           format_options=[(f, f.capitalize()) for f in FORMATS], band_options=BAND_OPTIONS)
+                           format_options=[(f, f.capitalize()) for f in FORMATS],
+                           band_options=_band_options())
+
+
+def _band_options() -> list[tuple[str, str]]:
+    """The element-profile bands in the UI language ("Lovende træk (5–7 elementer)")."""
+    from flask_babel import gettext as _
+    return [(key, _("%(band)s (%(lo)s–%(hi)s elementer)", band=_(label), lo=lo, hi=hi))
+            for (key, label), (lo, hi) in zip(BAND_LABELS.items(), ((0, 4), (5, 7), (8, 11)))]
 
 
 def _viewable_or_404(offer: Offer | None) -> Offer:

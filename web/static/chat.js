@@ -54,6 +54,8 @@
 
   function applyReply(body, sentFrom) {
     if (main && typeof body.html === "string") { main.innerHTML = body.html; }
+    var side = document.getElementById("chat-side");
+    if (side && typeof body.side_html === "string") { side.innerHTML = body.side_html; }
     if (chatForm) {
       if (body.post_url) { chatForm.setAttribute("action", body.post_url); }
       if (body.json_url) { chatForm.setAttribute("data-json-action", body.json_url); }
@@ -76,7 +78,7 @@
   function send(form) {
     var url = form.getAttribute("data-json-action");
     setBusy(form, true);
-    announce("Søger …");
+    announce((chatForm && chatForm.getAttribute("data-busy-text")) || "Søger …");
     clearError();
     return fetch(url, {
       method: "POST",
@@ -90,7 +92,7 @@
     }).then(function (answer) {
       setBusy(form, false);
       if (answer.status === 422) {
-        var errors = (answer.body && answer.body.errors && answer.body.errors.text) || ["Beskeden kunne ikke sendes."];
+        var errors = (answer.body && answer.body.errors && answer.body.errors.text) || [(chatForm && chatForm.getAttribute("data-error-text")) || "Beskeden kunne ikke sendes."];
         announce("");
         showError(errors.join(" "));
         return;
