@@ -93,6 +93,8 @@ def _word_postings(idx: Index, need: Need) -> tuple[list[tuple[np.ndarray, np.nd
                 continue
             t, qw = ft, qw * 0.7
             p = idx.post.get(t)
+            if p is None:
+                continue
         df = idx.df.get(t, 0)
         if n_alive >= COMMON_TERM_MIN_N and df > COMMON_TERM_SHARE * n_alive:
             continue  # a word in most offers says little about any of them
@@ -118,7 +120,7 @@ def _first_stage(idx: Index, need: Need, plan, ok: np.ndarray | None) -> tuple[n
     if parts:
         slots = np.concatenate([s for s, _v, _m in parts])
         weights = np.concatenate([v.astype(np.float64) * m for _s, v, m in parts])
-        scores = np.bincount(slots, weights=weights, minlength=n)
+        scores: np.ndarray = np.bincount(slots, weights=weights, minlength=n)
     else:
         scores = np.zeros(n)
     keep = idx.alive.view() if ok is None else ok
@@ -157,7 +159,8 @@ def _left_out(idx: Index, need: Need, probe, elig: _Eligibility) -> list[dict[st
         age_out = {(int(lo), int(hi)): int(c) for (lo, hi), c in zip(pairs.T, counts)}
     left_out: list[dict[str, Any]] = []
     if area_out:
-        where = " eller ".join([need.municipality, *elig.alts]) if elig.alts else need.municipality
+        muni = need.municipality or ""
+        where = " eller ".join([muni, *elig.alts]) if elig.alts else muni
         left_out.append({"count": area_out, "reason": f"dækker ikke {where}"})
     for (lo, hi), cnt in sorted(age_out.items(), key=lambda kv: (-kv[1], kv[0])):
         left_out.append({"count": cnt, "reason": f"kun for {_age_range(lo, hi)}"})
@@ -228,7 +231,7 @@ def _second_stage(idx: Index, need: Need, plan, pool: np.ndarray, scores: np.nda
                 rel -= w * a
         rel += concept_score(cs, plan)
         f = prefs.factor(idx, s)
-        if elig.alts and not elig.primary_ok[s]:
+        if elig.alts and elig.primary_ok is not None and not elig.primary_ok[s]:
             f *= ALTERNATIVE_AREA_FACTOR
         scored.append((rel * f * float(prior[s]), ids[s], s))
     return scored
@@ -319,7 +322,8 @@ class MatchEngine:
         (ids, False); when that is most of the index, the shorter (ids of the others, True)."""
         idx = self._index
         alive = idx.alive.view()
-        about, others = [], []
+        about: list[Any] = []
+        others: list[Any] = []
         for slot, cs in enumerate(idx.concepts_of):
             if not alive[slot]:
                 continue
@@ -357,7 +361,7 @@ class MatchEngine:
             total -= sum(filtered.values()) - filtered.get(NOT_FREE, 0)
             left_out = count_left_out(filtered) + left_out
             top = heapq.nsmallest(offset + limit, scored, key=lambda x: (-x[0], x[1]))[offset:]
-            chosen = [(sc, oid, idx.records[s], idx.langs[s]) for sc, oid, s in top]
+            chosen = [(sc, oid, idx.records[s] or {}, idx.langs[s]) for sc, oid, s in top]
         cq = related_concepts((c.key, c.weight) for c in need.concepts)
         hits = [Hit(oid, float(sc), self._reasons(need, cq, rec, NATIONWIDE in (rec.get("areas") or ()), lg))
                 for sc, oid, rec, lg in chosen]

@@ -215,7 +215,7 @@ def _area_from_hsds(sa: dict) -> str | None:
 
 def _attr_term(attr: dict) -> tuple[str | None, str | None, str | None]:
     """(taxonomy name, code, name) of an attribute's term."""
-    term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
+    term: dict[str, Any] = attr["taxonomy_term"] if isinstance(attr.get("taxonomy_term"), dict) else {}
     taxonomy = term.get("taxonomy")
     detail = term.get("taxonomy_detail")
     if not taxonomy and isinstance(detail, dict):
@@ -294,8 +294,11 @@ _SERVICE_FIELDS = _ServiceFields()
 def _terms_from_attributes(obj: dict, where: str, problems: list[ImportProblem], warnings: list[str],
                            paths: dict[str, str], existing: Offer | None) -> dict:
     """Our own taxonomies' attributes back into tags, formats, audience and element levels."""
-    tags, formats, audience, elements = [], [], [], {}
-    attrs = obj.get("attributes") if isinstance(obj.get("attributes"), list) else []
+    tags: list[str] = []
+    formats: list[Any] = []
+    audience: list[str] = []
+    elements: dict[str, dict[str, Any]] = {}
+    attrs: list[Any] = obj["attributes"] if isinstance(obj.get("attributes"), list) else []
     for i, attr in enumerate(attrs):
         if not isinstance(attr, dict):
             problems.append(ImportProblem(where, f"attributes.{i}", "Skal være et objekt."))
@@ -331,14 +334,15 @@ def _element_level(attr: dict, code: str | None, i: int, where: str, problems: l
         problems.append(ImportProblem(where, f"attributes.{i}.value", "Niveau skal være 0, 1, 2 eller 3."))
         return
     elements[code] = {"level": int(str(value).strip())}
-    if existing is not None and existing.element(code) is not None:
-        elements[code]["evidence"] = existing.element(code).evidence
+    kept = existing.element(code) if existing is not None else None
+    if kept is not None:
+        elements[code]["evidence"] = kept.evidence
 
 
 def _areas_from_service(obj: dict, where: str, warnings: list[str]) -> list[str]:
     areas: list[str] = []
     unknown: list[str] = []
-    raw_areas = obj.get("service_areas") if isinstance(obj.get("service_areas"), list) else []
+    raw_areas: list[Any] = obj["service_areas"] if isinstance(obj.get("service_areas"), list) else []
     for sa in raw_areas:
         if not isinstance(sa, dict):
             continue

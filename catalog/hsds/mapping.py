@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from datetime import datetime
 
 from ..models import Offer, Organisation
@@ -45,7 +46,7 @@ def _cost_options(offer: Offer) -> list[dict]:
     cost = (offer.cost or "").strip()
     if not cost:
         return []
-    item = {"id": stable_id("cost_option", offer.uuid), "service_id": offer.uuid, "currency": "DKK"}
+    item: dict[str, Any] = {"id": stable_id("cost_option", offer.uuid), "service_id": offer.uuid, "currency": "DKK"}
     if offer.is_free:
         item.update(option="Gratis", amount=0)
     else:
@@ -84,7 +85,7 @@ def service_to_hsds(offer: Offer, *, detail: str = "full", concepts: ConceptsFn 
                     url: str | None = None) -> dict:
     """One offer as an HSDS service. detail: "minimal" (id, name, status, last_modified), "list" (the 1:1
     fields of GET /services) or "full" (with organization and every related list, as GET /services/{id})."""
-    base = {"id": offer.uuid, "name": offer.title, "status": STATUS_TO_HSDS.get(offer.status, "inactive"),
+    base: dict[str, Any] = {"id": offer.uuid, "name": offer.title, "status": STATUS_TO_HSDS.get(offer.status, "inactive"),
             "last_modified": _iso_datetime(offer.updated_at)}
     if detail == "minimal":
         return _drop_empty(base)
@@ -124,7 +125,7 @@ def service_to_hsds(offer: Offer, *, detail: str = "full", concepts: ConceptsFn 
 def organization_to_hsds(org: Organisation, *, detail: str = "list", services: list[dict] | None = None) -> dict:
     """An organisation as an HSDS organization. `description` is required by HSDS; without one the name
     stands in (and is read back as no description)."""
-    out = {"id": org.uuid, "name": org.name, "description": org.description or org.name,
+    out: dict[str, Any] = {"id": org.uuid, "name": org.name, "description": org.description or org.name,
            "email": org.email, "website": org.website}
     if detail == "full":
         out["phones"] = _phones("organization", org.uuid, org.phone, "organization")
