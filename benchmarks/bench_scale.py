@@ -202,7 +202,7 @@ def _prepare(tmp: Path, n: int, seed: int) -> str:
     from web import create_app
     from web.extensions import db
 
-    app = create_app()
+    app = create_app({"AUTO_MIGRATE": True})  # the deploy step (`civilmatch db upgrade`) of a fresh database
     with app.app_context():
         import_catalogue(db.session, generate.exchange(n, seed))
         _, token = services.create_token(db.session, name="bench", role="admin",
@@ -239,6 +239,9 @@ def bench_http(n: int, seconds: float, seed: int, threads: int = 4) -> dict[str,
         out["first_ms"] = client.wait_ready(deadline)
         out["start_s"] = time.perf_counter() - t0
         short = generate.short_queries(N_SHORT) + generate.stories(N_STORIES)[:4]
+        # one client at a time: what a caseworker waits for, per kind of text
+        for kind, texts in (("short", generate.short_queries(N_SHORT)), ("story", generate.stories(N_STORIES))):
+            out[f"one_{kind}_p50"], out[f"one_{kind}_p95"] = client.latency(texts, rounds=3)
         out.update(client.load(short, seconds, threads))
         workers = psutil.Process(proc.pid).children()
         out["worker_mb"] = [round(w.memory_full_info().uss / 2 ** 20) for w in workers]
@@ -297,6 +300,17 @@ class _Client:
 
     def total(self, text: str) -> int:
         return self.post(self._conn(), "/api/v1/match", {"text": text, "limit": 1})[1].get("total_eligible", 0)
+
+    def latency(self, texts: list[str], rounds: int) -> tuple[float, float]:
+        """p50 and p95 ms of POST /api/v1/match, one request at a time."""
+        conn, lat = self._conn(), []
+        for _ in range(rounds):
+            for text in texts:
+                t0 = time.perf_counter()
+                status, _body = self.post(conn, "/api/v1/match", {"text": text, "limit": 10})
+                if status == 200:
+                    lat.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(lat), pct(lat, 95)
 
     def load(self, texts: list[str], seconds: float, threads: int) -> dict[str, Any]:
         import threading
@@ -431,6 +445,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r['offers']:>7} {r['start_s']:>7.1f} {r['first_ms']:>8.1f} {r['rps']:>8.0f} {r['errors']:>6}"
               f" {r['p50']:>7.1f} {r['p95']:>7.1f} {'/'.join(map(str, r['worker_mb'])):>15} {r['edit_ms']:>7.0f}"
               f" {r['bulk_s']:>6.1f} {r['edit_after_bulk_ms']:>7.0f}", flush=True)
+        print("\n# HTTP, one request at a time: POST /api/v1/match, ms")
+        print(f"{'offers':>7} {'short p50':>9} {'short p95':>9} {'story p50':>9} {'story p95':>9}")
+        print(f"{r['offers']:>7} {r['one_short_p50']:>9.1f} {r['one_short_p95']:>9.1f} {r['one_story_p50']:>9.1f}"
+              f" {r['one_story_p95']:>9.1f}", flush=True)
 
 
 if __name__ == "__main__":
