@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Redaction", "RedactingFilter", "redact", "PLACEHOLDERS", "KINDS", "name_words", "is_name"]
+__all__ = ["Redaction", "RedactingFilter", "redact", "PLACEHOLDERS", "KINDS", "name_words", "is_name", "common_words"]
 
 KINDS = ("cpr", "phone", "email", "address", "name")
 
@@ -259,7 +259,7 @@ def _redact_addresses(text: str, removed: dict[str, int]) -> str:
             words = prefix.split()
             keep = 0
             for k, w in enumerate(words):
-                if w.lower().rstrip(".") in _common_words() and not w.lower().endswith("s"):
+                if w.lower().rstrip(".") in common_words() and not w.lower().endswith("s"):
                     keep = k + 1
             start = m.start(1) + len(" ".join(words[:keep])) + (1 if keep else 0)
         if start < pos:
@@ -331,7 +331,7 @@ def is_name(word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
+def common_words() -> frozenset[str]:
     """Ordinary Danish words the service knows (the matcher's stop words and vocabulary) and a few everyday
     words that are also names: at the start of a sentence these read as words, not names."""
     words = set(_NOT_NAMES) | set(_VERBS) | {
@@ -388,7 +388,7 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
     if not words:
         return text
     names = name_words()
-    common = _common_words()
+    common = common_words()
     places = _places()
     n = len(words)
     is_name_tok = [False] * n

@@ -10,6 +10,7 @@ import os
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
+from catalog.conversations import public_understood
 
 from ..extensions import db, limiter
 from ..matching import match_index
@@ -83,7 +84,8 @@ def match(args: dict):
         if offer is None or not offer["visible"]:  # deleted/hidden since the index last looked
             continue
         results.append({"offer": offer, "score": round(float(hit.score), 4), "reasons": list(hit.reasons)})
-    return jsonify({"understood": result.need.to_dict(), "results": results,
+    understood = public_understood(result.need, engine.known_word, engine.known_term)  # no word outside the vocabulary
+    return jsonify({"understood": understood, "results": results,
                     "left_out": [dict(x) for x in result.left_out],
                     "total_eligible": int(getattr(result, "total_eligible", len(results))),
                     "limit": limit, "offset": offset})

@@ -9,6 +9,7 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
+from catalog.conversations import public_understood, scrub_need
 from catalog.redaction import redact
 from catalog.schemas import DanishSchema, Int, List, Nested, Str, _length
 from matcher.plans import ALLOWED_THEMES, apply_theme, canonical_theme, combine, merge_left_out
@@ -118,8 +119,8 @@ class PlanMatchResponseSchema(DanishSchema):
     left_out = List(Nested(LeftOutSchema))
 
 
-def _understood(need) -> dict:
-    out = need.to_dict()
+def _understood(need, engine) -> dict:
+    out = public_understood(need, engine.known_word, engine.known_term)
     out.pop("terms", None)  # the analysed words of the goal text: not echoed
     return out
 
@@ -151,8 +152,9 @@ def match_plan(args: dict):
     engine = match_index().fresh(db.session)
     goals_out, per_goal_hits, per_goal_left_out = [], [], []
     for i, goal in enumerate(args["goals"]):
-        redaction = redact(goal["text"])
-        need = engine.understand(redaction.text)
+        redaction = redact(goal["text"])  # only to tell what the answer will not repeat
+        need = engine.understand(goal["text"])  # the raw text, in memory: redaction costs no age or need
+        scrub_need(need, engine.known_word)  # reasons quote only the service's own words
         if municipality is not None:
             need.municipality = municipality or None
             need.municipality_source = "angivet" if municipality else None
@@ -164,7 +166,7 @@ def match_plan(args: dict):
         gid = goal_id(goal, i)
         per_goal_hits.append((gid, result.results))
         per_goal_left_out.append(result.left_out)
-        goals_out.append({"id": gid, "theme": theme, "understood": _understood(need),
+        goals_out.append({"id": gid, "theme": theme, "understood": _understood(need, engine),
                           "redacted": redaction.messages(), "hits": result.results[:limit],
                           "left_out": [dict(x) for x in result.left_out]})
     combined_limit = args["combined_limit"]

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from catalog import conversations as conv_service
 from catalog.db import utcnow
-from catalog.redaction import redact
+from catalog.conversations import ConversationState
 from matcher import dialogue
 
 from ..extensions import db
@@ -40,32 +40,32 @@ def _home() -> str | None:
     return current_user.home_municipality or None
 
 
-def _page(conv=None, *, errors=None, typed="", status=200):
-    data, results = service.latest_results(conv) if conv is not None else (None, [])
-    state = conv_service.search_state(conv) if conv is not None else dialogue.empty_state(_home())
-    if conv is None:
-        state = dialogue.empty_state(_home())
-    return render_template(
-        "chat/index.html", conv=conv, data=data or {}, results=results, errors=errors or {}, typed=typed,
-        chips=dialogue.chips(state), groups=conv_service.shortlist_groups(conv) if conv is not None else [],
-        need_labels=service.need_labels(conv) if conv is not None else [],
-        default_need=lambda offer_id: service.default_need(conv, offer_id),
-        shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
-        page_size=dialogue.PAGE_SIZE, home=_home(),
-    ), status
+def _context(chat: service.ChatView | None, *, said: str = "") -> dict:
+    """What chat/_main.html and chat/index.html show, built once from the request's ChatView. ``said`` is the
+    caseworker's message of this request (shown back only in this answer; it is not stored)."""
+    if chat is None:
+        return dict(conv=None, data={}, results=[], chips=dialogue.chips(dialogue.empty_state(_home())),
+                    groups=[], need_labels=[], default_need=lambda offer_id: conv_service.OTHER_NEED,
+                    shortlisted=set(), page_size=dialogue.PAGE_SIZE, home=_home(), said=said)
+    conv, state = chat.conv, chat.state
+    return dict(conv=conv, data=chat.data, results=chat.results, chips=dialogue.chips(state.search.to_dict()),
+                groups=conv_service.shortlist_groups(conv), need_labels=service.need_labels(conv, state),
+                default_need=lambda offer_id: service.default_need(state, offer_id),
+                shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE, home=_home(),
+                said=said)
 
 
-def _fragment(conv) -> dict:
+def _page(chat: service.ChatView | None = None, *, errors=None, said: str = "", status=200, note_preview=None):
+    # The typed text is never put back into the form (no echo in error pages); see _context for ``said``.
+    return render_template("chat/index.html", errors=errors or {}, typed="", note_preview=note_preview,
+                           **_context(chat, said=said)), status
+
+
+def _fragment(chat: service.ChatView, *, said: str = "") -> dict:
     """The JSON answer for chat.js: the API-shaped reply plus the re-rendered regions."""
-    data, results = service.latest_results(conv)
-    state = conv_service.search_state(conv)
-    ctx = dict(conv=conv, data=data or {}, results=results, chips=dialogue.chips(state),
-               need_labels=service.need_labels(conv),
-               default_need=lambda offer_id: service.default_need(conv, offer_id),
-               shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE,
-               groups=conv_service.shortlist_groups(conv), home=_home())
-    body = service.reply_json(conv)
-    body["html"] = render_template("chat/_main.html", **ctx)
+    conv = chat.conv
+    body = service.reply_json(chat)
+    body["html"] = render_template("chat/_main.html", **_context(chat, said=said))
     body["announce"] = body["reply"] + (" Spørgsmål: " + body["question"]["text"] if body["question"] else "")
     body["post_url"] = url_for("chat.send", conversation_id=conv.id)
     body["json_url"] = url_for("chat.send_json", conversation_id=conv.id)
@@ -80,7 +80,8 @@ def _json_error(message: str, status: int = 422):
 def _text_from_request() -> str:
     if request.is_json:
         payload = request.get_json(silent=True)
-        return payload.get("text", "") if isinstance(payload, dict) else ""
+        text = payload.get("text", "") if isinstance(payload, dict) else ""
+        return text if isinstance(text, str) else ""
     return request.form.get("text", "")
 
 
@@ -105,12 +106,13 @@ def start():
     text = request.form.get("text", "")
     error = service.validate_message(text)
     if error:
-        return _page(None, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
+        return _page(None, errors={"text": error}, status=422)
     conv = service.start(user_id=current_user.id, home=_home())
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
     session[SESSION_KEY] = conv.id
-    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+    # The answer is this page (not a redirect): it is the only place the typed message is shown back.
+    return _page(chat, said=text[:service.MAX_MESSAGE])
 
 
 @bp.post("/json")
@@ -121,10 +123,10 @@ def start_json():
     if error:
         return _json_error(error)
     conv = service.start(user_id=current_user.id, home=_home())
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
     session[SESSION_KEY] = conv.id
-    return jsonify(_fragment(conv)), 201
+    return jsonify(_fragment(chat, said=text[:service.MAX_MESSAGE])), 201
 
 
 @bp.post("/ny")
@@ -139,7 +141,7 @@ def new():
 def show(conversation_id: str):
     conv = _own(conversation_id)
     session[SESSION_KEY] = conv.id
-    return _page(conv)
+    return _page(service.view(conv))
 
 
 @bp.post("/<conversation_id>")
@@ -149,10 +151,10 @@ def send(conversation_id: str):
     text = request.form.get("text", "")
     error = service.validate_message(text)
     if error:
-        return _page(conv, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
-    service.send(conv, text, home=_home())
+        return _page(service.view(conv), errors={"text": error}, status=422)
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
-    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+    return _page(chat, said=text[:service.MAX_MESSAGE])
 
 
 @bp.post("/<conversation_id>/json")
@@ -163,9 +165,9 @@ def send_json(conversation_id: str):
     error = service.validate_message(text)
     if error:
         return _json_error(error)
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
-    return jsonify(_fragment(conv))
+    return jsonify(_fragment(chat, said=text[:service.MAX_MESSAGE]))
 
 
 @bp.post("/<conversation_id>/fjern")
@@ -181,9 +183,9 @@ def remove_chip(conversation_id: str):
 @roles_required(*ROLES)
 def remove_chip_json(conversation_id: str):
     conv = _own(conversation_id)
-    service.remove(conv, request.form.get("item", "")[:100], home=_home())
+    chat = service.remove(conv, request.form.get("item", "")[:100], home=_home())
     db.session.commit()
-    return jsonify(_fragment(conv))
+    return jsonify(_fragment(chat))
 
 
 @bp.post("/<conversation_id>/slet")
@@ -210,20 +212,28 @@ def _offer_id(value) -> int | None:
 @roles_required(*ROLES)
 def shortlist_add(conversation_id: str):
     conv = _own(conversation_id)
+    state = ConversationState.load(conv)
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
-    if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
-        need = service.default_need(conv, offer_id)
+    if need not in service.need_labels(conv, state):  # the page offers the understood needs; nothing typed freely
+        need = service.default_need(state, offer_id)
+    note, removed = conv_service.clean_note(request.form.get("note", ""))
     try:
-        conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=request.form.get("note", ""),
-                                      reasons=service.reasons_for(conv, offer_id) if offer_id else None)
+        conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=note, state=state,
+                                      reasons=service.reasons_for(state, offer_id) if offer_id else None)
     except conv_service.ShortlistError as exc:
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
-    flash("Tilbuddet er føjet til listen.", "success")
+    flash("Tilbuddet er føjet til listen." + _removed_text(removed), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
+
+
+def _removed_text(removed: list[str]) -> str:
+    if not removed:
+        return ""
+    return " Personoplysninger blev fjernet fra noten: " + ", ".join(m[0].lower() + m[1:] for m in removed) + "."
 
 
 @bp.post("/<conversation_id>/liste/<int:offer_id>/fjern")
@@ -240,8 +250,17 @@ def shortlist_remove(conversation_id: str, offer_id: int):
 @roles_required(*ROLES)
 def shortlist_note(conversation_id: str, offer_id: int):
     conv = _own(conversation_id)
+    raw = request.form.get("note", "")
+    note, removed = conv_service.clean_note(raw)
+    if removed and conv_service.find_item(conv, offer_id) is not None:
+        # Show what would be removed before anything is saved: the redacted note goes back into the form.
+        errors = {f"note-{offer_id}": "Noten indeholdt personoplysninger, som ikke må gemmes: "
+                                      + ", ".join(m[0].lower() + m[1:] for m in removed)
+                                      + ". Se den rensede note nedenfor, og gem igen."}
+        return _page(service.view(conv), errors=errors, status=422,
+                     note_preview={"offer_id": offer_id, "note": note[:conv_service.NOTE_MAX]})
     try:
-        item = conv_service.set_note(db.session, conv, offer_id, request.form.get("note", ""))
+        item = conv_service.set_note(db.session, conv, offer_id, note)
     except conv_service.ShortlistError as exc:
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
