@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from .db import utcnow
@@ -210,7 +210,7 @@ def create_conversation(session: Session, *, user_id: int | None = None, token_i
         raise ValueError("A conversation has exactly one owner: a user or an API token.")
     now = now or utcnow()
     conv = Conversation(id=str(uuid.uuid4()), owner_user_id=user_id, owner_token_id=token_id, state={},
-                        created_at=now, updated_at=now,
+                        messages=[], shortlist=[], created_at=now, updated_at=now,
                         expires_at=now + timedelta(hours=float(retention_hours)))
     (state or ConversationState()).save(conv, now=now)
     session.add(conv)
@@ -291,7 +291,7 @@ class PurgeSchedule:
 
 
 def add_history(session: Session, conv: Conversation, entries: list[tuple[str, str]],
-                *, now: datetime | None = None) -> list[ConversationMessage]:
+                *, now: datetime | None = None) -> int:
     """Append history rows: (role, summary) where the summary is generated from what was understood (the
     caseworker's turn) or the service's reply; never the text the caseworker typed."""
     now = now or utcnow()
@@ -299,11 +299,13 @@ def add_history(session: Session, conv: Conversation, entries: list[tuple[str, s
     for role, summary in entries:
         if role not in ("user", "assistant"):
             raise ValueError("role must be 'user' or 'assistant'")
-        rows.append(ConversationMessage(conversation_id=conv.id, role=role, summary=(summary or "")[:SUMMARY_MAX],
-                                        created_at=now))
-    session.add_all(rows)
+        rows.append({"conversation_id": conv.id, "role": role, "summary": (summary or "")[:SUMMARY_MAX],
+                     "created_at": now})
+    if rows:  # one statement for the turn (the loaded conv.messages do not change in this request)
+        session.flush()
+        session.execute(insert(ConversationMessage), rows)
     conv.updated_at = now
-    return rows
+    return len(rows)
 
 
 # --- the shortlist for the family's plan ---------------------------------------------------------------

@@ -27,8 +27,9 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kw) -> Engine:
-    # SQL parameters may hold (redacted) need texts: keep them out of SQL logs and error messages.
-    kw.setdefault("hide_parameters", True)
+    # SQL parameters may hold notes (redacted) and parameters of any kind: never in SQL logs or error messages,
+    # whatever the log level or the caller asks for.
+    kw["hide_parameters"] = True
     if url.startswith("sqlite"):
         kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kw)
@@ -39,6 +40,8 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros instead of left in free pages (some builds default to off).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
@@ -47,6 +50,16 @@ def make_engine(url: str, **kw) -> Engine:
     # parsing one huge statement per batch (100,000 offers import about a third faster).
     kw.setdefault("insertmanyvalues_page_size", 100)
     return create_engine(url, **kw)
+
+
+def after_purge(engine: Engine) -> None:
+    """After deleting conversations: on SQLite, copy the WAL into the database file and truncate it, so the
+    deleted rows' old pages do not linger in ``-wal`` (``secure_delete`` already zeroes them in the file).
+    On PostgreSQL, dead tuples are removed by (auto)vacuum: see the README's privacy section."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

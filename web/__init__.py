@@ -69,6 +69,9 @@ def register_database(app: Flask) -> None:
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
     app.extensions["civilmatch.match_index"] = MatchIndex()  # empty until the first match builds it
+    from . import retention
+
+    retention.register(app)  # expired conversations are deleted on a schedule inside the service
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -182,8 +182,12 @@ def purge_cmd():
     """Delete conversations past their retention period."""
     from catalog.conversations import purge_expired
 
+    from catalog.db import after_purge
+
     n = purge_expired(db.session, utcnow())
     db.session.commit()
+    db.session.close()
+    after_purge(db.engine())
     click.echo(f"{n} udløbne samtaler slettet.")
 
 from .hsds.cli import register as _register_hsds  # noqa: E402

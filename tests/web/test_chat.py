@@ -175,6 +175,7 @@ def test_full_flow_without_javascript(app, client, catalogue, caseworker):
                      "Aarhus", "Alle aldre", "individuel", "gratis", "Bekræftet aktuel", "gaeld@example.org",
                      "af 11 elementer"):
         assert expected in card, expected
+    assert html.count('class="msg msg-user"') == 1 and html.count('class="msg msg-assistant"') == 1
     # reload is safe: the same page, nothing sent again
     again = page(client.get(url))
     assert again.count('class="msg msg-user"') == 1

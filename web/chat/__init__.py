@@ -44,11 +44,12 @@ def _context(chat: service.ChatView | None, *, said: str = "") -> dict:
     """What chat/_main.html and chat/index.html show, built once from the request's ChatView. ``said`` is the
     caseworker's message of this request (shown back only in this answer; it is not stored)."""
     if chat is None:
-        return dict(conv=None, data={}, results=[], chips=dialogue.chips(dialogue.empty_state(_home())),
+        return dict(conv=None, data={}, results=[], history=[], chips=dialogue.chips(dialogue.empty_state(_home())),
                     groups=[], need_labels=[], default_need=lambda offer_id: conv_service.OTHER_NEED,
                     shortlisted=set(), page_size=dialogue.PAGE_SIZE, home=_home(), said=said)
     conv, state = chat.conv, chat.state
-    return dict(conv=conv, data=chat.data, results=chat.results, chips=dialogue.chips(state.search.to_dict()),
+    return dict(conv=conv, data=chat.data, results=chat.results, history=chat.history,
+                chips=dialogue.chips(state.search.to_dict()),
                 groups=conv_service.shortlist_groups(conv), need_labels=service.need_labels(conv, state),
                 default_need=lambda offer_id: service.default_need(state, offer_id),
                 shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE, home=_home(),

@@ -41,6 +41,12 @@ class ChatView:
     conv: Conversation
     state: ConversationState
     results: list[tuple[dict, Offer]] = field(default_factory=list)
+    added: list[tuple[str, str]] = field(default_factory=list)   # history entries written by this request
+
+    @property
+    def history(self) -> list[tuple[str, str]]:
+        """(role, summary) of every turn, oldest first: what was understood and what the service answered."""
+        return [(m.role, m.summary) for m in self.conv.messages] + list(self.added)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -61,13 +67,15 @@ def validate_message(text: Any) -> str | None:
 
 
 def load_offers(ids: list[int]) -> dict[int, Offer]:
-    """The offers of an answer in three statements (offers with organisation, areas, element rows)."""
+    """The offers of an answer in two statements: offers with organisation, areas and formats (small
+    collections, joined), then their element rows."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
     rows = db.session.scalars(select(Offer).where(Offer.id.in_(ids))
-                              .options(joinedload(Offer.organisation), selectinload(Offer.area_rows),
-                                       selectinload(Offer.element_rows))).unique().all()
+                              .options(joinedload(Offer.organisation), joinedload(Offer.area_rows),
+                                       joinedload(Offer.format_rows), selectinload(Offer.element_rows))
+                              ).unique().all()
     return {o.id: o for o in rows}
 
 
@@ -146,7 +154,7 @@ def _answer(conv: Conversation, state: ConversationState, turn: dialogue.Turn, *
     state.save(conv)
     entries = [("user", understood_summary(turn, current))] if user_turn else []
     conv_service.add_history(db.session, conv, entries + [("assistant", reply)])
-    return ChatView(conv, state, [(h, offers[h["offer_id"]]) for h in hits])
+    return ChatView(conv, state, [(h, offers[h["offer_id"]]) for h in hits], added=entries + [("assistant", reply)])
 
 
 def understood_summary(turn: dialogue.Turn, state: dict) -> str:
