@@ -294,6 +294,12 @@ plejemor plejefar plejebarn plejebarnet plejesøn plejedatter kæreste kæresten
 hustru hustruen ægtefælle ægtefællen partner partneren samlever samleveren eksmand ekskone ekskæreste
 veninde veninden ven vennen nabo naboen fru hr sagsbehandler lærer læreren pædagog pædagogen
 """.split())
+# Verbs of contact: "ring til X", "talt med X", "kontakt X", "hilsen X".
+_CONTACT_DIRECT = {"kontakt", "kontakte", "kontaktet", "kontaktes", "hilsen", "spørg", "spørge", "besøg",
+                   "besøge", "besøgt", "ringede", "v"}
+_CONTACT_VERBS = {"ring", "ringe", "ringet", "ringer", "ringes", "skriv", "skrive", "skrevet", "skriver", "talt",
+                  "tale", "taler", "talte", "snakket", "snakke", "snakker", "aftalt", "aftale", "aftaler", "mødes",
+                  "mødt", "møde", "følges", "sms", "sms'e", "send", "sende", "sendt", "hent", "hente", "hentes"}
 _OWNER = {"min", "mit", "mine", "hendes", "hans", "deres", "vores", "jeres", "sin", "sit", "sine", "din", "dit"}
 # Capitalised words that are never names here.
 _NOT_NAMES = set("""
@@ -440,7 +446,13 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
                 (prev == "er" and i > 1 and words[i - 2][2].lower() in ("navnet", "navn"))):
             is_name_tok[i] = True
             continue
-        if i > 0 and prev_close and prev in _FAMILY:
+        paren = i > 0 and gap(i).strip(" \t") == "(" and "\n" not in gap(i)
+        if i > 0 and (prev_close or paren) and prev in _FAMILY:
+            is_name_tok[i] = True
+            continue
+        if i > 0 and prev_close and (prev in _CONTACT_DIRECT or (
+                prev in ("til", "med", "hos") and i > 1 and plain_gap(i - 1, False)
+                and words[i - 2][2].lower() in _CONTACT_VERBS)):
             is_name_tok[i] = True
             continue
         if low in names:
