@@ -322,6 +322,8 @@ class Harness:
         import os
 
         db_path = self.workdir / "privacy.db"
+        self._saved = (os.environ.get("CIVILMATCH_INSTANCE_PATH"), logging.getLogger().level,
+                       logging.getLogger("sqlalchemy.engine").level)
         os.environ["CIVILMATCH_INSTANCE_PATH"] = str(self.workdir / "instance")
         # the logs at DEBUG, SQL echo included, through the same handlers (and filters) production has
         self.log_buffer = io.StringIO()
@@ -396,8 +398,22 @@ class Harness:
             if i % 10 == 0:
                 self._errors(client, auth, i, case)
         requests_s = time.perf_counter() - t0
+        self._restore()
+        report = self._scan(app, cases, requests_s)
+        app.extensions["civilmatch.engine"].dispose()
+        return report
+
+    def _restore(self) -> None:
+        import os
+
         logging.getLogger().removeHandler(self.handler)
-        return self._scan(app, cases, requests_s)
+        instance, root_level, sql_level = self._saved
+        logging.getLogger().setLevel(root_level)
+        logging.getLogger("sqlalchemy.engine").setLevel(sql_level)
+        if instance is None:
+            os.environ.pop("CIVILMATCH_INSTANCE_PATH", None)
+        else:
+            os.environ["CIVILMATCH_INSTANCE_PATH"] = instance
 
     # each entry point records what it answered
     def _visible_offer(self, client, auth) -> int:
