@@ -590,7 +590,7 @@ def format_report(report: dict) -> str:
     out.append(f"over-redaction: {over['case_removed']:,} of {over['case_words']:,} ordinary words in the case texts "
                f"removed ({case_share:.2%}); {over['demo_removed']:,} of {over['demo_words']:,} words of the demo "
                f"catalogue ({demo_share:.2%})")
-    out.append(f"responses scanned: " + ", ".join(f"{w} {n}" for w, n in report["responses"].items()))
+    out.append("responses scanned: " + ", ".join(f"{w} {n}" for w, n in report["responses"].items()))
     out.append(f"DEBUG log scanned: {report['log_bytes']:,} bytes; requests took {report['requests_s']:.0f} s")
     return "\n".join(out)
 

@@ -124,7 +124,8 @@ def create():
 
 @blp.route("/<conversation_id>", methods=["GET"])
 @blp.doc(summary="Læs en samtale", security=[{"bearerAuth": []}],
-         description="Beskeder (uden personoplysninger), hvad der er forstået, og listen til planen.")
+         description="Historikken som det forståede (aldrig de skrevne beskeder), hvad der er forstået, og listen "
+                     "til planen.")
 @blp.alt_response(200, description="Samtalen: id, beskeder, forstået, listen.", success=True)
 @blp.alt_response(404, schema=ApiErrorSchema, description="Samtalen findes ikke, er udløbet eller er en andens.")
 @token_required("conversations")
