@@ -265,12 +265,23 @@ _EMAILISH = re.compile(r"[a-z0-9._%+-]+")
 class Haystack:
     """A text reduced to what the checks need: words (as written and lower case), digit runs, e-mail parts."""
 
+    CHUNK = 1 << 20
+
     def __init__(self, text: str):
-        words = _WORDS.findall(text)
-        self.words = set(words)
-        self.lower = {w.lower() for w in words}
-        self.digits = "|".join(re.sub(r"\D", "", r) for r in _DIGIT_RUN.findall(text))
-        self.emailish = set(_EMAILISH.findall(text.lower()))
+        self.words: set[str] = set()
+        self.emailish: set[str] = set()
+        digits: set[str] = set()
+        start = 0
+        while start < len(text):  # in pieces cut at line ends: a long DEBUG log never needs all its words at once
+            end = text.find("\n", start + self.CHUNK)
+            end = len(text) if end < 0 else end + 1
+            piece = text[start:end]
+            self.words.update(_WORDS.findall(piece))
+            self.emailish.update(_EMAILISH.findall(piece.lower()))
+            digits.update(re.sub(r"\D", "", r) for r in _DIGIT_RUN.findall(piece))
+            start = end
+        self.lower = {w.lower() for w in self.words}
+        self.digits = "|".join(sorted(digits))
 
 
 class Checker:
