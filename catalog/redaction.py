@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Redaction", "RedactingFilter", "redact", "PLACEHOLDERS", "KINDS", "name_words", "is_name", "common_words"]
+__all__ = ["Redaction", "RedactingFilter", "redact", "PLACEHOLDERS", "KINDS", "name_words", "is_name", "common_words",
+           "known_word"]
 
 KINDS = ("cpr", "phone", "email", "address", "name")
 
@@ -124,7 +125,8 @@ def _looks_like_date_or_time(text: str) -> bool:
     """'12-03-2026', '01/02/2026', '10.00-12.00': eight digits that are not a phone number."""
     groups = _GROUP.findall(text)
     if len(groups) == 3 and len(groups[2]) == 4 and _YEAR.fullmatch(groups[2]) and all(
-            1 <= len(g) <= 2 for g in groups[:2]) and not re.search(_SP, text):
+            1 <= len(g) <= 2 for g in groups[:2]) and not re.search(_SP, text) and \
+            _valid_date(int(groups[0]), int(groups[1]), int(groups[2])):
         return True
     if len(groups) == 4 and all(len(g) == 2 for g in groups) and re.fullmatch(
             rf"\d\d[.:]\d\d{_SP}?[-\u2013]{_SP}?\d\d[.:]\d\d", text):
@@ -149,9 +151,15 @@ def _redact_numbers(text: str, removed: dict[str, int]) -> str:
     for m in _RUN.finditer(text):
         prefix = m.group(1)
         body_start = m.start(2)
-        groups = [(g.start() + body_start, g.end() + body_start) for g in _GROUP.finditer(m.group(2))]
+        if prefix is not None and prefix.lstrip().startswith("00"):
+            # "0045 ..." is digits too ("00450000" is a phone number): its group is read like any other
+            prefix, body_start = None, m.start()
+        groups = [(g.start(), g.end()) for g in _GROUP.finditer(text, body_start, m.end())]
         i = 0
         while i < len(groups):
+            if text[groups[i][0]:groups[i][1]] == "0045" and i + 1 < len(groups):
+                i += 1  # the country code of the number that follows (taken with it below)
+                continue
             found = None
             for j in range(i + 1, len(groups) + 1):
                 digits = "".join(text[a:b] for a, b in groups[i:j])
@@ -219,7 +227,7 @@ _STREET_WEAK = ("park", "sti", "have", "haven", "høj", "højen", "bakken", "bak
 _STREET_WORD = (r"(?:[^\W\d_]+(?:[-'][^\W\d_]+)*)")
 _FLOOR = (rf"(?:,?{_SP}*(?:(?:st|kl|kld|stuen)\b\.?|\d{{1,2}}\.)(?:,?{_SP}*(?:sal|th|tv|mf|t\.h|t\.v)\b\.?)?"
           rf"|,?{_SP}*(?:th|tv|mf)\b\.?)")
-_TOWN = rf"(?:,?{_SP}*\d{{4}}{_SP}+[A-ZÆØÅ][^\W\d_]+(?:[- ][A-ZÆØÅ][^\W\d_]*)?(?:{_SP}[A-ZÆØÅ]{{1,2}}\b)?)"
+_TOWN = rf"(?:,?{_SP}*\d{{4}}{_SP}+[A-ZÆØÅ][^\W\d_]+(?:-[A-ZÆØÅ][^\W\d_]*)?(?:{_SP}[A-ZÆØÅ]{{1,2}}\b)?)"
 _ADDRESS = re.compile(
     rf"(?<![\w])((?:[A-ZÆØÅ][\w.'-]*{_SP}){{0,3}})({_STREET_WORD}){_SP}+(\d{{1,4}}(?:{_SP}?[A-Za-z](?![\w]))?)"
     rf"(?!{_SP}?(?:år|dage|dag|gange|gang|timer|time|uger|uge|måneder|mdr|kr|kroner|børn|personer|klasse|"
@@ -309,7 +317,12 @@ ja nej tak hej kære mvh venlig hilsen barnet familien kommune kommunen region
 januar februar marts april maj juni juli august september oktober november december
 mandag tirsdag onsdag torsdag fredag lørdag søndag
 """.split())
+# Endings of Danish nouns in the definite or plural form ("Prisen er", "Situationen er"): not names.
+_NOUN_ENDINGS = ("en", "et", "ne", "erne", "ing", "ingen", "hed", "heden", "else", "tion", "sion", "ium", "isme",
+                 "skab", "dom")
+_PRONOUNS = {"han", "hun", "den", "det", "de", "der", "dem", "jeg", "du", "vi", "i", "man", "og", "men", "eller"}
 _VERBS = {"er", "var", "har", "havde", "går", "gik", "bliver", "blev", "kan", "skal", "vil", "må", "siger",
+          "hjælper", "ringer", "kommer", "bor", "laver", "mangler", "elsker", "hader", "spiller", "starter",
           "sagde", "fortæller", "bor", "boede", "føler", "virker", "kommer", "får", "fik", "mangler", "ønsker",
           "savner", "græder", "spiser", "sover", "leger", "gør", "ved", "synes", "tror", "hedder", "og"}
 _PLACE_PREPS = {"i", "på", "fra", "til", "ved", "nær", "omkring", "mod", "over", "gennem", "syd", "nord",
@@ -358,6 +371,21 @@ def common_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=50_000)
+def known_word(low: str) -> bool:
+    """True for an everyday Danish word the service knows: in :func:`common_words`, or a word whose stem the
+    matcher's lexicon knows, or a compound of known parts ("sommerlejr")."""
+    if low in common_words():
+        return True
+    try:
+        from matcher.analysis import default_analyzer
+        from matcher.text import stem
+    except Exception:  # pragma: no cover
+        return False
+    an = default_analyzer()
+    return stem(low) in an.stem_vocab or bool(an.split(low))
+
+
 @lru_cache(maxsize=1)
 def _places() -> frozenset[str]:
     """Lowercased municipality and place names (a capitalised place after "i"/"på" is a place, not a name)."""
@@ -386,7 +414,7 @@ def _sentence_start(text: str, start: int) -> bool:
     k = start - 1
     while k >= 0 and text[k] in " \t\"'«»(-–•*":
         k -= 1
-    return k < 0 or text[k] in ".!?:;\n\r"
+    return k < 0 or text[k] in ".!?:;\n\r]"  # "]": after a placeholder ("[adresse] Warsame hjælper")
 
 
 def _redact_names(text: str, removed: dict[str, int]) -> str:
@@ -422,6 +450,12 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
         return capital(w) and low not in _NOT_NAMES and low not in _FAMILY and not placeish(i) \
             and not w.isupper() or (capital(w) and w.isupper() and len(w) > 1 and low in names)
 
+    def name_like(i: int) -> bool:
+        """A capitalised word that can be a name where the context says so ("Sønnen Mine", "faren Hans")."""
+        w = words[i][2]
+        low = w.lower()
+        return candidate(i) or (capital(w) and low in names and low not in _PRONOUNS and not placeish(i))
+
     for i in range(n):
         start, end, w = words[i]
         low = w.lower()
@@ -431,7 +465,7 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
                     and plain_gap(i, allow_comma=False):
                 is_name_tok[i] = True
             continue
-        if not candidate(i):
+        if not name_like(i):
             continue
         prev = words[i - 1][2].lower() if i > 0 else ""
         prev_close = i > 0 and plain_gap(i)
@@ -455,6 +489,14 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
                 and words[i - 2][2].lower() in _CONTACT_VERBS)):
             is_name_tok[i] = True
             continue
+        if not candidate(i):
+            continue
+        nxt_word = words[i + 1][2] if i + 1 < n and plain_gap(i + 1, allow_comma=False) else ""
+        if low not in names and nxt_word.lower() in _VERBS and nxt_word != "og" and not known_word(low) \
+                and not low.endswith(_NOUN_ENDINGS) and w[1:].isalpha() and w[1:].islower():
+            # "Warsame er 7 år", "Hodan vil gerne ...": an unknown word starting a sentence, then a verb
+            is_name_tok[i] = True
+            continue
         if low in names:
             if _sentence_start(text, start):
                 # at the start of a sentence a name is followed by a verb, "og" or a surname ("Ring til ...",
@@ -471,12 +513,17 @@ def _redact_names(text: str, removed: dict[str, int]) -> str:
         if is_name_tok[i - 1] and not is_name_tok[i] and capital(words[i][2]) and candidate(i) \
                 and gap(i).strip(" \t") in ("", "-") and "\n" not in gap(i):
             is_name_tok[i] = True
+    for i in range(n - 2, -1, -1):  # a first name the list lacks, before a surname it has: "Ayaan Hansen"
+        low = words[i][2].lower()
+        if is_name_tok[i + 1] and not is_name_tok[i] and name_like(i) and (low in names or not known_word(low)) \
+                and gap(i + 1).strip(" \t") == "" and "\n" not in gap(i + 1):
+            is_name_tok[i] = True
     for i in range(2, n):
         if words[i - 1][2] == "og" and plain_gap(i - 1, False) and plain_gap(i, False):
             a, b = i - 2, i
             if is_name_tok[a] and not is_name_tok[b] and candidate(b) and not _sentence_start(text, words[b][0]):
                 is_name_tok[b] = True
-            elif is_name_tok[b] and not is_name_tok[a] and candidate(a) and words[a][2].lower() not in common:
+            elif is_name_tok[b] and not is_name_tok[a] and candidate(a):
                 is_name_tok[a] = True
 
     # join consecutive name words (with initials "Jens K. Olsen") into one finding
