@@ -10,7 +10,7 @@ import os
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from catalog.conversations import public_understood
+from catalog.conversations import public_understood, scrub_need
 
 from ..extensions import db, limiter
 from ..matching import match_index
@@ -62,20 +62,17 @@ def match(args: dict):
 
     engine = match_index().fresh(db.session)
     limit, offset = args["limit"], args["offset"]
-    if offset:
-        need = engine.understand(args["text"])
-        if municipality is not None:
-            need.municipality = municipality or None
-            need.municipality_source = "angivet" if municipality else None
-        if args.get("child_ages") is not None:
-            need.child_ages = list(args["child_ages"])
-        if args.get("formats") is not None:
-            need.formats = list(args["formats"])
-            need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
-        result = engine.search(need, limit=limit, offset=offset)
-    else:
-        result = engine.match(args["text"], limit=limit, municipality=municipality,
-                              child_ages=args.get("child_ages"), formats=args.get("formats"))
+    need = engine.understand(args["text"])
+    scrub_need(need, engine.known_word)  # reasons quote only the service's own words (never a name)
+    if municipality is not None:
+        need.municipality = municipality or None
+        need.municipality_source = "angivet" if municipality else None
+    if args.get("child_ages") is not None:
+        need.child_ages = [int(a) for a in args["child_ages"]]
+    if args.get("formats") is not None:
+        need.formats = list(args["formats"])
+        need.excluded_formats = [f for f in need.excluded_formats if f not in need.formats]
+    result = engine.search(need, limit=limit, offset=offset)
 
     offers = offers_json(db.session, [hit.offer_id for hit in result.results])
     results = []

@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from catalog import municipalities
+from catalog.conversations import scrub_need
 from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_area
 from catalog.redaction import redact
 
@@ -164,7 +165,14 @@ def _match(text: str, municipality: str | None, ages: list[int]) -> dict:
     engine = match_index().fresh(db.session)
     if municipality == NATIONWIDE:
         municipality = ""  # no municipality filter: every offer in the country
-    found = engine.match(text, limit=LIMIT, municipality=municipality, child_ages=ages or None)
+    need = engine.understand(text)
+    scrub_need(need, engine.known_word)  # the reasons shown quote only the service's own words (never a name)
+    if municipality is not None:
+        need.municipality = municipality or None
+        need.municipality_source = "angivet" if municipality else None
+    if ages:
+        need.child_ages = [int(a) for a in ages]
+    found = engine.search(need, limit=LIMIT)
     offers = load_offers(db.session, [hit.offer_id for hit in found.results])
     hits = [{"offer": offers[hit.offer_id], "reasons": list(hit.reasons)}
             for hit in found.results if hit.offer_id in offers and offers[hit.offer_id].visible]
