@@ -20,7 +20,7 @@ from .analysis import analyse_field, concept_label, default_analyzer
 from .models import Hit, MatchResult, Need
 from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
                    concept_score, field_texts, related_concepts)
-from .text import STOP_WORDS, normalize
+from .text import STOP_WORDS, normalize, stem
 from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25
@@ -102,7 +102,10 @@ class MatchEngine:
         """True when ``word`` (lowercase) is in the service's own vocabulary: the thesaurus lexicon, the stop
         words or a word written in an indexed offer."""
         an = default_analyzer()
-        return word in an.surface_vocab or word in STOP_WORDS or word in self._index.surface_vocab
+        if word in an.surface_vocab or word in STOP_WORDS or word in self._index.surface_vocab:
+            return True
+        st = stem(word)  # an inflected form of a known word ("skilsmissen")
+        return st in an.stem_vocab or st in self._index.df
 
     def known_term(self, term: str) -> str | None:
         """``term`` (an analysed term) if the index or the thesaurus knows it, else the index term a search
