@@ -14,7 +14,7 @@ from catalog import conversations as conv_service
 from catalog.db import make_engine, utcnow
 from catalog.models import Conversation, ShortlistItem
 
-MARKER = "Zqxjmarkør ringer tirsdag"  # a note that must leave the disk with its conversation
+MARKER = "zqxjmarkør ringer tirsdag"  # a note (no personal data) that must leave the disk with its conversation
 
 
 def _expired_conversation_with_note(app, user_id: int, offer_id: int) -> str:
