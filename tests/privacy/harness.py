@@ -268,6 +268,8 @@ _DIGIT_RUN = re.compile(r"\d(?:[\d \u00a0./\-\u2013()+]*\d)?")
 _EMAILISH = re.compile(r"[a-z0-9._%+-]+")
 
 
+# SQLAlchemy's DEBUG log shortens long values: "...tor og voksenven" is the tail of a cut word ("Mentor")
+_TRUNCATED = re.compile(r"\S*\.\.\. \(\d+ characters truncated\) \.\.\.\S*")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -278,7 +280,7 @@ class Haystack:
     CHUNK = 1 << 20
 
     def __init__(self, text: str):
-        text = _UUID.sub(" ", text)
+        text = _TRUNCATED.sub(" ", _UUID.sub(" ", text))
         self.words: set[str] = set()
         self.emailish: set[str] = set()
         digits: set[str] = set()
