@@ -269,7 +269,7 @@ _EMAILISH = re.compile(r"[a-z0-9._%+-]+")
 
 
 # SQLAlchemy's DEBUG log shortens long values: "...tor og voksenven" is the tail of a cut word ("Mentor")
-_TRUNCATED = re.compile(r"\S*\.\.\. \(\d+ characters truncated\) \.\.\.\S*")
+_TRUNCATED = re.compile(r"\S*\s?\.\.\. \(\d+ characters truncated\) \.\.\.\s?\S*")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
