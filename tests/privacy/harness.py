@@ -270,6 +270,7 @@ _EMAILISH = re.compile(r"[a-z0-9._%+-]+")
 
 # SQLAlchemy's DEBUG log shortens long values: "...tor og voksenven" is the tail of a cut word ("Mentor")
 _TRUNCATED = re.compile(r"\S*\s?\.\.\. \(\d+ characters truncated\) \.\.\.\s?\S*")
+_BOUNDED_WORD = re.compile(r"(?<=[\s\"',:;(\[{])[^\W\d_]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -579,6 +580,11 @@ class Harness:
         for where, text in places.items():
             hay = Haystack(text)
             if where.startswith("SQLite"):
+                # binary pages: only words that start after a separator count (a record header byte glued to a
+                # value makes letter runs that were never written)
+                bounded = set(_BOUNDED_WORD.findall(text))
+                hay.words &= bounded
+                hay.lower &= {w.lower() for w in bounded}
                 # a record header byte glued to the catalogue's own word ("E" + "lin") spells no one's name
                 glued = {w for w in hay.words - base.words if len(w) > 2 and w[0].isupper()
                          and w[1:].lower() in self.catalogue_words}
