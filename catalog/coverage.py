@@ -7,6 +7,8 @@ never shown (suppressed), so no single family's search can be read out of it.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,18 +32,52 @@ def eligible_by_concept(engine, need) -> dict[str, int]:
     return {c.key: counts[c.key] for c in list(need.concepts)[:MAX_CONCEPTS]}
 
 
-def record_need(session: Session, engine, need) -> None:
-    """Add a match's row for the coverage map (the caller commits with its own transaction, or not at all).
-    Stores no text and no identifiers; a failure here never costs a caseworker a result (only the
-    exception's type is logged)."""
-    if not need.concepts:
-        return
-    try:
-        counts = eligible_by_concept(engine, need)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("Could not count eligible offers per need: %s", type(exc).__name__)
-        return
-    record_match(session, need.municipality, counts)
+class Recorder:
+    """The coverage map's rows, collected in memory and written in batches, so a match costs no statement.
+
+    A process keeps one. :meth:`note` takes what a match understood (municipality, concept keys and how many
+    eligible offers served each: no text, no identifiers); :meth:`flush` writes what is pending in the caller's
+    session. :meth:`due` says when a batch should go (``batch`` rows or ``max_age_s`` seconds): the web layer
+    flushes after such a request and before it reads the map, so the map is at most ``max_age_s`` behind. A
+    process that stops loses at most that much statistics, never a family's data.
+    """
+
+    def __init__(self, *, batch: int = 50, max_age_s: float = 60.0) -> None:
+        self.batch, self.max_age_s = batch, max_age_s
+        self._pending: list[tuple[str | None, datetime, dict[str, int]]] = []
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    def note(self, engine, need) -> None:
+        """Count the need's eligible offers per concept and keep the row; never raises (only the exception's
+        type is logged: a failure here never costs a caseworker a result)."""
+        if not need.concepts:
+            return
+        try:
+            counts = eligible_by_concept(engine, need)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("Could not count eligible offers per need: %s", type(exc).__name__)
+            return
+        with self._lock:
+            if not self._pending:
+                self._since = time.monotonic()
+            self._pending.append((need.municipality, utcnow(), counts))
+
+    def due(self) -> bool:
+        with self._lock:
+            return bool(self._pending) and (len(self._pending) >= self.batch or self._since is None
+                                            or time.monotonic() - self._since >= self.max_age_s)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def flush(self, session: Session) -> int:
+        """Add the pending rows to ``session`` (the caller commits); returns how many."""
+        with self._lock:
+            pending, self._pending, self._since = self._pending, [], None
+        for municipality, at, counts in pending:
+            record_match(session, municipality, counts, now=at)
+        return len(pending)
 
 
 def record_match(session: Session, municipality: str | None, eligible_by_concept: dict[str, int],

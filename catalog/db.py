@@ -27,8 +27,9 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kw) -> Engine:
-    # SQL parameters may hold (redacted) need texts: keep them out of SQL logs and error messages.
-    kw.setdefault("hide_parameters", True)
+    # SQL parameters may hold notes (redacted) and parameters of any kind: never in SQL logs or error messages,
+    # whatever the log level or the caller asks for.
+    kw["hide_parameters"] = True
     if url.startswith("sqlite"):
         _private_sqlite_file(url)
         kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -40,6 +41,8 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros instead of left in free pages (some builds default to off).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
@@ -77,6 +80,16 @@ def timeout_options(url: str, *, connect_timeout: int, statement_timeout_ms: int
                              "options": f"-c statement_timeout={statement_timeout_ms} "
                                         f"-c lock_timeout={statement_timeout_ms} "
                                         f"-c idle_in_transaction_session_timeout={statement_timeout_ms * 12}"}}
+
+
+def after_purge(engine: Engine) -> None:
+    """After deleting conversations: on SQLite, copy the WAL into the database file and truncate it, so the
+    deleted rows' old pages do not linger in ``-wal`` (``secure_delete`` already zeroes them in the file).
+    On PostgreSQL, dead tuples are removed by (auto)vacuum: see the README's privacy section."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

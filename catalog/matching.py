@@ -24,6 +24,7 @@ from . import coverage
 from .freshness import listed_condition
 from .models import Offer
 from .municipalities import NATIONWIDE, canonical_area
+from .conversations import public_understood, scrub_need
 from .redaction import redact
 
 T = TypeVar("T")
@@ -56,6 +57,12 @@ class OfferMatch(Generic[T]):
     results: list[RankedOffer[T]] = field(default_factory=list)
     left_out: list[dict[str, Any]] = field(default_factory=list)   # [{"count": 4, "reason": "kun for 13–17 år"}]
     total_eligible: int = 0
+
+
+def understood(engine: MatchEngine, need: Need) -> dict[str, Any]:
+    """``need`` as JSON for an answer, with no word of the text that the service's vocabulary does not know
+    (so no name can be echoed)."""
+    return public_understood(need, engine.known_word, engine.known_term)
 
 
 def area_override(value: str | None) -> str | None:
@@ -94,21 +101,23 @@ def visible_ids(session: Session, ids: Iterable[int]) -> dict[int, int]:
 
 def match_offers(session: Session, engine: MatchEngine, need: Need | str, *, overrides: Overrides | None = None,
                  limit: int = 10, offset: int = 0, load: Loader | None = None,
-                 record: bool = False) -> OfferMatch:
+                 record: coverage.Recorder | None = None) -> OfferMatch:
     """Rank the catalogue for a need and return the visible offers in rank order with their reasons.
 
-    ``need`` is the (already redacted) text or a Need the caller built (the chat's refined search, a plan
+    ``need`` is the text (read in memory, kept nowhere) or a Need the caller built (the chat's refined search, a plan
     goal with its theme). ``load`` turns hit ids into offers and must leave out invisible ones; the default
     gives ORM Offers (:func:`visible_offers`). ``record``: a caseworker's first page also goes into the
-    coverage map (catalog.coverage: municipality, week, concept keys and eligible counts; no text)."""
+    coverage map through this recorder (catalog.coverage: municipality, week, concept keys and eligible counts;
+    no text)."""
     if isinstance(need, str):
-        need = engine.understand(need)
+        need = engine.understand(need)   # the raw text, in memory only: redaction costs no age or need
+    scrub_need(need, engine.known_word)  # the reasons quote only the service's own words, never a name
     if overrides is not None:
         need.override(municipality=overrides.municipality, child_ages=overrides.child_ages,
                       formats=overrides.formats)
     result = engine.search(need, limit=limit, offset=offset)
-    if record and not offset:
-        coverage.record_need(session, engine, result.need)
+    if record is not None and not offset:
+        record.note(engine, result.need)
     offers = (load or visible_offers)(session, [hit.offer_id for hit in result.results])
     ranked = [RankedOffer(hit.offer_id, offers[hit.offer_id], float(hit.score), list(hit.reasons))
               for hit in result.results if hit.offer_id in offers]
@@ -145,9 +154,9 @@ def match_plan(session: Session, engine: MatchEngine, goals: Iterable[tuple[str,
     out: list[GoalMatch] = []
     offers: dict[int, Any] = {}
     for gid, text, theme in goals:
-        redaction = redact(text)
+        redaction = redact(text)  # only to tell what the answer will not repeat
         theme = canonical_theme(theme) if theme else None
-        need = apply_theme(engine.understand(redaction.text), theme)
+        need = apply_theme(engine.understand(text), theme)  # the raw text, in memory: no age or need lost
         found = match_offers(session, engine, need, overrides=overrides, limit=depth, load=load)
         out.append(GoalMatch(gid, theme, redaction.messages(), found))
         offers.update((r.offer_id, r.offer) for r in found.results)

@@ -237,7 +237,8 @@ class ApiToken(Base):
 
 
 class Conversation(Base):
-    """A caseworker's search conversation. Holds only redacted text; expires after the retention period."""
+    """A caseworker's search conversation. Holds what was understood, never the typed text (see
+    catalog.conversations); expires after the retention period."""
     __tablename__ = "conversation"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
@@ -262,8 +263,9 @@ class ConversationMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))  # "user" | "assistant"
-    text: Mapped[str] = mapped_column(Text)       # redacted before it is stored
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the turn understood ("Behov: Sorg og tab; Barn: 9 år; Kommune: Odense") or the service's reply,
+    # generated from the service's own vocabulary: never the text the caseworker typed.
+    summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -26,11 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from .analysis import default_analyzer
 from .models import Hit, MatchResult, Need
 from .places import NATIONWIDE
 from .reasons import NOT_FREE, count_left_out, explain, ineligible
 from .rank import (CONCEPT_POSTING_MIN, FIELDS, FORMAT_BITS, NO_MAX, NO_MIN, Index, analyse_offer, concept_plan,
                    concept_score, field_texts, related_concepts)
+from .text import STOP_WORDS, stem
 from .understand import default_parser
 
 LEFT_OUT_SHARE = 0.25
@@ -338,6 +340,23 @@ class MatchEngine:
         "typo-corrected" into another word (the catalogue widens the lexicon)."""
         vocab = self._index.surface_vocab
         return default_parser().parse(text, known=vocab.__contains__)
+
+    def known_word(self, word: str) -> bool:
+        """True when ``word`` (lowercase) is in the service's own vocabulary: the thesaurus lexicon, the stop
+        words or a word written in an indexed offer."""
+        an = default_analyzer()
+        if word in an.surface_vocab or word in STOP_WORDS or word in self._index.surface_vocab:
+            return True
+        st = stem(word)  # an inflected form of a known word ("skilsmissen")
+        return st in an.stem_vocab or st in self._index.df
+
+    def known_term(self, term: str) -> str | None:
+        """``term`` (an analysed term) if the index or the thesaurus knows it, else the index term a search
+        would use in its place (typo tolerance), else None."""
+        if term in self._index.df or term in default_analyzer().stem_vocab:
+            return term
+        with self._lock:
+            return self._index.fuzzy_term(term)
 
     def match(self, text: str, limit: int = 10, municipality: str | None = None,
               child_ages: list[int] | None = None, formats: list[str] | None = None,

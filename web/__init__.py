@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 import catalog.audit  # noqa: F401 - registers the audit log's session event
-from catalog import elements, freshness
+from catalog import coverage, elements, freshness
 from catalog.db import upgrade
 from catalog.messages import BAD_REQUEST, INVALID_DATA
 from catalog.models import ROLE_LABELS, STATUS_LABELS, User
@@ -25,7 +25,7 @@ from .extensions import api as openapi
 from .auth import session_is_current
 from .extensions import csrf, db, limiter, login_manager
 from .http import error_response
-from .matching import MatchIndex
+from .matching import MatchIndex, flush_coverage
 
 ERROR_TEXTS = {
     400: BAD_REQUEST,
@@ -92,6 +92,19 @@ def register_database(app: Flask) -> None:
         upgrade(app.config["DATABASE_URL"])
     db.init_app(app)
     app.extensions["civilmatch.match_index"] = MatchIndex()  # empty until the first match builds it
+    app.extensions["civilmatch.coverage"] = coverage.Recorder()  # the coverage map's rows, written in batches
+
+    @app.after_request
+    def _coverage_batch(response):
+        # A due batch of coverage rows goes to the database after the answer is made (never within a match).
+        try:
+            flush_coverage(db.session, only_if_due=True)
+        except UNAVAILABLE_ERRORS:
+            db.session.rollback()  # the database is away: the rows wait for the next batch
+        return response
+    from . import retention
+
+    retention.register(app)  # expired conversations are deleted on a schedule inside the service
 
 
 class DatabaseIdConverter(IntegerConverter):

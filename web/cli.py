@@ -14,7 +14,7 @@ from werkzeug.serving import run_simple
 from flask.cli import FlaskGroup
 
 from catalog import demo
-from catalog.db import utcnow
+from catalog.db import after_purge, utcnow
 from catalog.exchange import ImportFailed, export_catalogue, import_catalogue, read_file
 from catalog.conversations import purge_expired
 from catalog.models import ROLES, SCOPES, User
@@ -192,6 +192,8 @@ def purge_cmd():
     """Delete conversations past their retention period."""
     n = purge_expired(db.session, utcnow())
     db.session.commit()
+    db.session.close()
+    after_purge(db.engine())
     click.echo(f"{n} udløbne samtaler slettet.")
 
 from .hsds.cli import register as _register_hsds  # noqa: E402

@@ -26,6 +26,7 @@ def load(instance_path: str) -> dict:
         "DATABASE_URL": env("CIVILMATCH_DATABASE_URL") or f"sqlite:///{instance / 'civilmatch.db'}",
         "SECRET_KEY": _secret_key(instance),
         "CONVERSATION_RETENTION_HOURS": float(env("CIVILMATCH_CONVERSATION_RETENTION_HOURS", "24")),
+        "CONVERSATION_PURGE_MINUTES": float(env("CIVILMATCH_CONVERSATION_PURGE_MINUTES", "5")),
         "EMBED_ALLOWED_ORIGINS": embed_origins,
         "EMBED_PUBLIC": env("CIVILMATCH_EMBED_PUBLIC", "0") == "1",
         "RATELIMIT_STORAGE_URI": env("CIVILMATCH_RATELIMIT_STORAGE_URI", "memory://"),

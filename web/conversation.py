@@ -1,28 +1,57 @@
 """One turn of a conversation, shared by the chat pages, the chat's JSON endpoint and the API.
 
-Order of work, for privacy: the message is redacted first; only the redacted text reaches the dialogue, the
-matcher, the database and the reply. Nothing here logs.
+Understand first, then forget: the message text is read by the dialogue and the matcher in memory (so
+nothing is lost to redaction: no age, no need); what is kept is what was understood, reduced to the service's
+own vocabulary (see :mod:`catalog.conversations`). The text is never stored, logged or put in a reply; the
+chat page shows it back only in the answer to the request that carried it.
+
+Per request the conversation is loaded once (with its history and shortlist), its state once, and the
+offers of the answer once (:class:`ChatView`); pages and JSON are built from that.
 """
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog import conversations as conv_service
-from catalog.matching import match_offers, visible_offers
+from catalog.conversations import ConversationState, LastReply, SearchState
+from catalog.matching import match_offers
 from catalog.models import Conversation, Offer
 from catalog.municipalities import NATIONWIDE
 from catalog.redaction import redact
 from matcher import dialogue
 
 from .extensions import db
-from .matching import match_index
+from .matching import coverage_recorder, match_index
 
 MAX_MESSAGE = 4000
 EMPTY_MESSAGE = "Skriv en besked."
 LONG_MESSAGE = f"Beskeden må højst være {MAX_MESSAGE} tegn."
+NOTHING_NEW = "(intet nyt forstået)"
+
+
+@dataclass
+class ChatView:
+    """A conversation as one request sees it: the row, its state and the latest answer's visible offers."""
+
+    conv: Conversation
+    state: ConversationState
+    results: list[tuple[dict, Offer]] = field(default_factory=list)
+    added: list[tuple[str, str]] = field(default_factory=list)   # history entries written by this request
+
+    @property
+    def history(self) -> list[tuple[str, str]]:
+        """(role, summary) of every turn, oldest first: what was understood and what the service answered."""
+        return [(m.role, m.summary) for m in self.conv.messages] + list(self.added)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return asdict(self.state.last) if self.state.last is not None else {}
 
 
 def retention_hours() -> float:
@@ -38,71 +67,114 @@ def validate_message(text: Any) -> str | None:
     return None
 
 
-def home_of(conv: Conversation, user=None) -> str | None:
-    if user is not None and getattr(user, "home_municipality", None):
-        return user.home_municipality
-    return (conv.state or {}).get("home")
+def load_offers(ids: list[int]) -> dict[int, Offer]:
+    """The offers of an answer in two statements: offers with organisation, areas and formats (small
+    collections, joined), then their element rows."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Offer).where(Offer.id.in_(ids))
+                              .options(joinedload(Offer.organisation), joinedload(Offer.area_rows),
+                                       joinedload(Offer.format_rows), selectinload(Offer.element_rows))
+                              ).unique().all()
+    return {o.id: o for o in rows}
+
+
+def _visible(_session, ids: list[int]) -> dict[int, Offer]:
+    """The loader for catalog.matching.match_offers: the answer's offers that are still visible."""
+    return {oid: o for oid, o in load_offers(ids).items() if o.visible}
 
 
 def start(*, user_id: int | None = None, token_id: int | None = None, home: str | None = None) -> Conversation:
-    conv = conv_service.create_conversation(db.session, user_id=user_id, token_id=token_id,
-                                            retention_hours=retention_hours(),
-                                            search_state=dialogue.empty_state(home))
-    if home and token_id is not None:
-        conv.state = {**conv.state, "home": home}
-    return conv
+    state = ConversationState(search=SearchState.from_dict(dialogue.empty_state(home)),
+                              home=home if token_id is not None else None)
+    return conv_service.create_conversation(db.session, user_id=user_id, token_id=token_id,
+                                            retention_hours=retention_hours(), state=state)
 
 
-def send(conv: Conversation, text: str, *, home: str | None = None) -> dict[str, Any]:
-    """Redact, refine the search, search, store both messages; returns the reply (see :func:`reply_json`)."""
-    red = redact(text[:MAX_MESSAGE])
+def view(conv: Conversation, state: ConversationState | None = None) -> ChatView:
+    """The conversation with its latest answer's (still visible) offers, loaded once."""
+    state = state or ConversationState.load(conv)
+    hits = state.last.results if state.last is not None else []
+    offers = load_offers([h["offer_id"] for h in hits])
+    results = [(h, offers[h["offer_id"]]) for h in hits
+               if h["offer_id"] in offers and offers[h["offer_id"]].visible]
+    return ChatView(conv, state, results)
+
+
+def _vocabulary(engine):
+    return engine.known_word, engine.known_term
+
+
+def send(conv: Conversation, text: str, *, home: str | None = None,
+         state: ConversationState | None = None) -> ChatView:
+    """Understand the message (raw, in memory), refine the search, search, keep what was understood."""
+    state = state or ConversationState.load(conv)
+    text = text[:MAX_MESSAGE]
     engine = match_index().fresh(db.session)
-    turn = dialogue.refine(conv_service.search_state(conv), red.text, understand=engine.understand,
-                           home_municipality=home)
-    conv_service.append_message(db.session, conv, "user", red.text)
-    return _answer(conv, turn, removed=red.messages(), engine=engine)
+    turn = dialogue.refine(state.search.to_dict(), text, understand=engine.understand, home_municipality=home)
+    removed = redact(text).messages()
+    del text  # from here on only what was understood
+    return _answer(conv, state, turn, removed=removed, engine=engine, user_turn=True)
 
 
-def remove(conv: Conversation, key: str, *, home: str | None = None) -> dict[str, Any]:
+def remove(conv: Conversation, key: str, *, home: str | None = None,
+           state: ConversationState | None = None) -> ChatView:
     """Remove one chip of what was understood."""
+    state = state or ConversationState.load(conv)
     engine = match_index().fresh(db.session)
-    turn = dialogue.remove_item(conv_service.search_state(conv), key, understand=engine.understand)
-    return _answer(conv, turn, removed=[], engine=engine)
+    turn = dialogue.remove_item(state.search.to_dict(), key, understand=engine.understand)
+    return _answer(conv, state, turn, removed=[], engine=engine, user_turn=False)
 
 
-def _answer(conv: Conversation, turn: dialogue.Turn, *, removed: list[str], engine) -> dict[str, Any]:
-    state = turn.state
-    hits, left_out, total = [], [], 0
+def _answer(conv: Conversation, state: ConversationState, turn: dialogue.Turn, *, removed: list[str], engine,
+            user_turn: bool) -> ChatView:
+    known_word, known_term = _vocabulary(engine)
+    search = SearchState.from_dict(turn.state).scrubbed(known_word, known_term)
+    current = search.to_dict()
+    hits: list[dict] = []
+    left_out: list[dict] = []
+    total = 0
     question = None
+    offers: dict[int, Offer] = {}
+    shown: list[Offer] = []
     # a text with no need, child, place or condition the service could read gets the honest answer, not offers
     # that merely share a word with it ("jeg ved ikke")
-    if dialogue.has_need(state) and not dialogue.nothing_understood(state):
-        found = match_offers(db.session, engine, dialogue.need_from_state(state), limit=dialogue.PAGE_SIZE,
-                             offset=turn.offset, record=True)
-        hits = [{"offer_id": r.offer.id, "score": round(r.score, 4), "reasons": r.reasons} for r in found.results]
+    if dialogue.has_need(current) and not dialogue.nothing_understood(current):
+        found = match_offers(db.session, engine, dialogue.need_from_state(current), limit=dialogue.PAGE_SIZE,
+                             offset=turn.offset, record=coverage_recorder(), load=_visible)
+        offers = {r.offer_id: r.offer for r in found.results}
+        hits = [{"offer_id": r.offer_id, "score": round(r.score, 4), "reasons": r.reasons} for r in found.results]
         left_out = found.left_out
         total = found.total_eligible
         shown = [r.offer for r in found.results]
         local = [o for o in shown if any(a != NATIONWIDE for a in o.areas)]
         areas = Counter(a for o in local for a in o.areas if a != NATIONWIDE)
         question = dialogue.clarifying_question(
-            state, municipality_matters=bool(local),
+            current, municipality_matters=bool(local),
             age_restricted=any(o.age_min is not None or o.age_max is not None for o in shown),
             area_options=[a for a, _ in areas.most_common(4)])
-        state = dialogue.mark_asked(state, question)
-    text = compose_reply(turn, state, removed=removed, total=total, shown=len(hits), left_out=left_out)
-    data = {"changes": turn.changes, "removed": removed, "action": turn.action, "offset": turn.offset,
-            "total": total, "results": hits, "left_out": left_out, "question": question,
-            "notice": _notice(conv, turn)}
-    conv_service.update_state(conv, state)
-    conv_service.append_message(db.session, conv, "assistant", text, data=data)
-    return reply_json(conv)
+        current = dialogue.mark_asked(current, question)
+        search = SearchState.from_dict(current)
+    reply = compose_reply(turn, current, removed=removed, total=total, shown=len(hits), left_out=left_out)
+    state.search = search
+    state.last = LastReply(reply=reply, results=hits, total=total, offset=turn.offset, left_out=left_out,
+                           question=question, changes=list(turn.changes), removed=list(removed),
+                           notice=turn.notice or (state.last.notice if state.last is not None else None))
+    state.save(conv)
+    entries = [("user", understood_summary(turn, current))] if user_turn else []
+    conv_service.add_history(db.session, conv, entries + [("assistant", reply)])
+    return ChatView(conv, state, [(h, offers[h["offer_id"]]) for h in hits], added=entries + [("assistant", reply)])
 
 
-def _notice(conv: Conversation, turn: dialogue.Turn) -> str | None:
-    """The safeguarding notice stays on every reply of a conversation once a message called for it."""
-    previous = conv_service.last_reply(conv)
-    return turn.notice or ((previous.data or {}).get("notice") if previous is not None else None)
+def understood_summary(turn: dialogue.Turn, state: dict) -> str:
+    """The caseworker's turn as the history shows it: what it changed, or everything understood so far."""
+    if turn.action in ("search", "reset"):
+        labels = [c["label"] for c in dialogue.chips(state)]
+        return "; ".join(labels) if labels else NOTHING_NEW
+    if turn.changes:
+        return " ".join(turn.changes)
+    return NOTHING_NEW
 
 
 def compose_reply(turn: dialogue.Turn, state: dict, *, removed: list[str], total: int, shown: int,
@@ -116,6 +188,8 @@ def compose_reply(turn: dialogue.Turn, state: dict, *, removed: list[str], total
     if total == 0 and dialogue.nothing_understood(state) and turn.action in ("search", "nochange", "refine"):
         parts.append(dialogue.NOTHING_UNDERSTOOD_REPLY)
         return " ".join(parts)
+    if removed:
+        parts.append("Beskeden gemmes ikke: kun det, jeg har forstået.")
     if turn.action == "nochange" and not turn.changes:
         parts.append("Jeg fandt ikke noget nyt at ændre i søgningen. Du kan fx skrive »kun gratis«, "
                      "»ikke online«, »vis flere« eller beskrive et behov mere.")
@@ -146,31 +220,20 @@ def result_json(hit: dict, offer: Offer) -> dict[str, Any]:
             "reasons": list(hit["reasons"])}
 
 
-def latest_results(conv: Conversation) -> tuple[dict | None, list[tuple[dict, Offer]]]:
-    """The last reply's data and its results with their (still visible) offers."""
-    reply = conv_service.last_reply(conv)
-    if reply is None:
-        return None, []
-    hits = (reply.data or {}).get("results") or []
-    offers = visible_offers(db.session, [h["offer_id"] for h in hits])
-    return reply.data or {}, [(h, offers[h["offer_id"]]) for h in hits if h["offer_id"] in offers]
-
-
-def reply_json(conv: Conversation) -> dict[str, Any]:
-    reply = conv_service.last_reply(conv)
-    data, results = latest_results(conv)
-    data = data or {}
+def reply_json(chat: ChatView) -> dict[str, Any]:
+    last = chat.state.last or LastReply()
     return {
-        "id": conv.id,
-        "reply": reply.text if reply else "",
-        "changes": list(data.get("changes") or []),
-        "removed": list(data.get("removed") or []),
-        "understood": dialogue.understood(conv_service.search_state(conv)),
-        "results": [result_json(h, o) for h, o in results],
-        "total": int(data.get("total") or 0),
-        "offset": int(data.get("offset") or 0),
-        "left_out": list(data.get("left_out") or []),
-        "question": data.get("question"),
+        "id": chat.conv.id,
+        "reply": last.reply,
+        "changes": list(last.changes),
+        "removed": list(last.removed),
+        "understood": dialogue.understood(chat.state.search.to_dict()),
+        "results": [result_json(h, o) for h, o in chat.results],
+        "total": int(last.total),
+        "offset": int(last.offset),
+        "left_out": list(last.left_out),
+        "question": last.question,
+        "notice": last.notice,
     }
 
 
@@ -180,45 +243,45 @@ def shortlist_json(conv: Conversation) -> list[dict[str, Any]]:
             for need, items in conv_service.shortlist_groups(conv)]
 
 
-def conversation_json(conv: Conversation) -> dict[str, Any]:
+def conversation_json(conv: Conversation, state: ConversationState | None = None) -> dict[str, Any]:
+    """The conversation as the API reads it back: the history as understood, never the typed texts."""
+    state = state or ConversationState.load(conv)
     return {
         "id": conv.id,
         "created_at": conv.created_at.isoformat(),
         "expires_at": conv.expires_at.isoformat(),
-        "messages": [{"role": m.role, "text": m.text, "created_at": m.created_at.isoformat()}
+        "messages": [{"role": m.role, "summary": m.summary, "created_at": m.created_at.isoformat()}
                      for m in conv.messages],
-        "understood": dialogue.understood(conv_service.search_state(conv)),
+        "understood": dialogue.understood(state.search.to_dict()),
         "shortlist": shortlist_json(conv),
     }
 
 
-def reasons_for(conv: Conversation, offer_id: int) -> list[str] | None:
-    """The matcher's reasons for an offer in the latest reply (for the plan), if it is there."""
-    _, results = latest_results(conv)
-    for hit, offer in results:
-        if offer.id == offer_id:
-            return list(hit["reasons"])
+def reasons_for(state: ConversationState, offer_id: int | None) -> list[str] | None:
+    """The matcher's reasons for an offer in the latest answer (for the plan), if it is there."""
+    for hit in (state.last.results if state.last is not None else []):
+        if hit.get("offer_id") == offer_id:
+            return list(hit.get("reasons") or [])
     return None
 
 
-def default_need(conv: Conversation, offer_id: int | None = None) -> str:
+def default_need(state: ConversationState, offer_id: int | None = None) -> str:
     """The need an offer is added for unless the caseworker picks one: the need its reasons name, else the first."""
-    state = conv_service.search_state(conv)
-    labels = [c["label"] for c in dialogue.clean_state(state)["concepts"]]
+    concepts = state.search.concepts
+    labels = [c["label"] for c in concepts]
     if offer_id is not None:
-        for reason in reasons_for(conv, offer_id) or []:
+        for reason in reasons_for(state, offer_id) or []:
             for label in labels:
                 if f"'{label}'" in reason or f" {label[:1].lower()}{label[1:]}" in reason:  # plain sentences
                     return label
-    focus = dialogue.clean_state(state)["focus"]
-    for c in dialogue.clean_state(state)["concepts"]:
-        if c["key"] == focus:
+    for c in concepts:
+        if c["key"] == state.search.focus:
             return c["label"]
     return labels[0] if labels else conv_service.OTHER_NEED
 
 
-def need_labels(conv: Conversation) -> list[str]:
-    labels = [c["label"] for c in dialogue.clean_state(conv_service.search_state(conv))["concepts"]]
+def need_labels(conv: Conversation, state: ConversationState) -> list[str]:
+    labels = [c["label"] for c in state.search.concepts]
     for item in conv.shortlist:
         if item.need and item.need not in labels:
             labels.append(item.need)

@@ -31,6 +31,7 @@ from catalog.models import (  # noqa: F401
     current_catalog_version,
 )
 from catalog.db import utcnow
+from catalog import coverage
 from catalog.freshness import is_listed, ranking_assured_at
 from matcher import MatchEngine
 
@@ -243,3 +244,18 @@ def match_index() -> MatchIndex:
     from flask import current_app
 
     return current_app.extensions["civilmatch.match_index"]
+
+
+def coverage_recorder() -> coverage.Recorder:
+    """This process's rows for the coverage map, written in batches (catalog.coverage.Recorder)."""
+    from flask import current_app
+
+    return current_app.extensions["civilmatch.coverage"]
+
+
+def flush_coverage(session: Session, *, only_if_due: bool = False) -> None:
+    """Write the pending coverage rows (before the map is read, or after a request when a batch is due)."""
+    recorder = coverage_recorder()
+    if len(recorder) and (not only_if_due or recorder.due()):
+        recorder.flush(session)
+        session.commit()

@@ -50,8 +50,12 @@ _RX_MONTHS = re.compile(
 _RX_YEARS_LIST = re.compile(
     rf"\b({NUM}(?:\s*(?:,|og|&|-|–)\s*{NUM})*)\s*-?\s*(år|års|årig|årige|åring|åringer)\b"
 )
+# a name may stand between the child and the age: "datteren Freja på 7", "min søn Ali Hassan, 9"
+_NAME_GAP = r"(?:,?\s+(?!(?:i|og|er|har|går|som|med|til|fra|der|ikke|en|et|den|det|sin|sit|sine|hun|han)\b)" \
+            r"[^\W\d_]{2,}){0,2}"
 _RX_CHILD_PAA = re.compile(
-    r"\b(" + "|".join(CHILD_NOUNS) + rf")\s*(?:,\s*på|på|,|\(|er|:)\s*({NUM}(?:\s*(?:,|og|&)\s*{NUM})*)(?!\s*[.]?\s*klasse)\b"
+    r"\b(" + "|".join(CHILD_NOUNS) + rf"){_NAME_GAP}\s*(?:,\s*på|på|,|\(|er|:)\s*({NUM}(?:\s*(?:,|og|&)\s*{NUM})*)"
+    r"(?!\s*[.]?\s*klasse)\b"
 )
 _RX_PARENT_PAA = re.compile(
     r"\b(" + "|".join(sorted(PARENT_NOUNS, key=len, reverse=True)) + r")\s*(?:på|,|\(|er)\s*(\d{2})\b"

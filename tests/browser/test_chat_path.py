@@ -47,7 +47,9 @@ def test_caseworker_conversation_to_printed_plan(live_server, page, demo_catalog
                 "tlf. 12 34 56 78. Bor i Aarhus.")
     reply = page.locator("#svar-tekst").inner_text()
     assert "Et navn blev fjernet" in reply and "Et telefonnummer blev fjernet" in reply
-    assert "Sara" not in page.content() and "12 34 56 78" not in page.content()
+    # the caseworker's own message is shown in this answer only (from the request); nowhere else on the page
+    assert "Sara Jensen" in page.locator("#din-besked").inner_text()
+    assert "Sara" not in page.locator("#chat-messages").inner_text() + page.locator("#svar").inner_text()
     assert "Sara" not in page.url and "trist" not in page.url
     status = page.locator("#chat-status")
     assert status.get_attribute("aria-live") == "polite"
@@ -61,6 +63,7 @@ def test_caseworker_conversation_to_printed_plan(live_server, page, demo_catalog
 
     _send(page, "kun gratis")
     assert "gratis" in page.locator("#svar-tekst").inner_text().lower()
+    assert "Sara" not in page.content() and "12 34 56 78" not in page.content()  # the earlier message is gone
     shots("03-kun-gratis", page)
 
     quick = page.locator("[id^=hurtigsvar-]")

@@ -71,7 +71,9 @@ def test_lifecycle(client, offers, token):
     assert response.status_code == 200
     body = response.get_json()
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user", "assistant"]
-    assert body["messages"][0]["text"] == FIRST
+    # the history is what was understood, never the typed text
+    assert "text" not in body["messages"][0] and FIRST not in response.get_data(as_text=True)
+    assert "Kommune: Aarhus" in body["messages"][0]["summary"] and "Barn: 10 år" in body["messages"][0]["summary"]
     assert body["understood"]["excluded_formats"] == ["online"]
     assert body["shortlist"][0]["offers"][0]["offer"]["id"] == offers["debt"]
 
@@ -112,8 +114,7 @@ def test_another_token_gets_404_everywhere(client, factory, offers, token):
 def test_a_web_users_conversation_is_404_for_a_token(client, factory, login, offers, token):
     _, email = factory.user(role="caseworker")
     login(email)
-    location = client.post("/chat/", data={"text": FIRST}).headers["Location"]
-    conv_id = location.split("/")[2].split("#")[0]
+    conv_id = client.post("/chat/json", data={"text": FIRST}).get_json()["id"]
     assert client.get(f"/api/v1/conversations/{conv_id}", headers=bearer(token)).status_code == 404
 
 

@@ -23,6 +23,7 @@ import os
 import pytest
 
 from tests.helpers import DEMO_PASSWORD, bearer
+from tests.web.test_chat import follow
 
 WEB = ("anonymous", "caseworker", "editor_own", "editor_other", "admin")
 TOKENS = ("token_match", "token_conversations", "token_write_own", "token_write_other", "token_admin")
@@ -224,8 +225,8 @@ def _url(app, factory, world, rule: str, endpoint: str) -> str:
         if endpoint.startswith("chat.") or endpoint == "insights.record_outcome":
             owner = app.test_client()
             owner.post("/login", data={"email": world["users"]["caseworker"], "password": DEMO_PASSWORD})
-            location = owner.post("/chat/", data={"text": "lektiehjælp til en dreng på 9 i Vejle"}).headers["Location"]
-            values["conversation_id"] = location.split("/chat/")[1].split("#")[0]
+            url, _page = follow(owner, owner.post("/chat/", data={"text": "lektiehjælp til en dreng på 9 i Vejle"}))
+            values["conversation_id"] = url.split("/chat/")[1]
             if endpoint == "insights.record_outcome":  # an outcome is recorded for an offer on the shortlist
                 owner.post(f"/chat/{values['conversation_id']}/liste", data={"offer_id": offer_id})
         else:

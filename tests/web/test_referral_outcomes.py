@@ -3,6 +3,8 @@ offer for its organisation and admins, shown as "N henvisninger, M startet" only
 "no longer exists" twice flags the offer."""
 from __future__ import annotations
 
+from tests.web.test_chat import follow
+
 import json
 
 import pytest
@@ -25,9 +27,7 @@ def world(factory, login):
 
 
 def _conversation_with_offer(client, offer_id) -> str:
-    response = client.post("/chat/", data={"text": NEED})
-    assert response.status_code == 303
-    url = response.headers["Location"].split("#")[0]
+    url, _page = follow(client, client.post("/chat/", data={"text": NEED}))
     added = client.post(url + "/liste", data={"offer_id": str(offer_id), "note": "Ring til mor om Mikkel"})
     assert added.status_code == 303
     return url.rstrip("/").rsplit("/", 1)[1]

@@ -1,8 +1,9 @@
 """/api/v1/conversations: the caseworker's chat for municipal systems (scope `conversations`).
 
-Only the token that started a conversation can read or change it; anyone else gets 404. Texts are redacted
-before they are stored or answered; conversations expire after the retention period (then 404) and
-`DELETE` erases one at once. The need text travels only in POST bodies and is never logged or echoed in errors.
+Only the token that started a conversation can read or change it; anyone else gets 404. A message is
+understood in memory and then forgotten: the conversation keeps what was understood, never the text; notes are
+redacted. Conversations expire after the retention period (then 404) and `DELETE` erases one at once. The need
+text travels only in POST bodies and is never logged, stored or echoed.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class MessageSchema(DanishSchema):
         unknown = EXCLUDE
 
     text = Str(required=True, validate=_length(1, service.MAX_MESSAGE),
-               metadata={"description": "Beskeden (højst 4.000 tegn). Personoplysninger fjernes, før noget gemmes."})
+               metadata={"description": "Beskeden (højst 4.000 tegn). Teksten gemmes ikke: kun det forståede."})
 
 
 class ShortlistSchema(DanishSchema):
@@ -64,7 +65,9 @@ class ShortlistSchema(DanishSchema):
     need = Str(load_default="", validate=_length(hi=conv_service.NEED_MAX),
                metadata={"description": "Behovet i planen, som tilbuddet er valgt til."})
     note = Str(load_default="", validate=_length(hi=conv_service.NOTE_MAX),
-               metadata={"description": "Sagsbehandlerens note (personoplysninger fjernes)."})
+               metadata={"description": "Sagsbehandlerens note til planen, højst 500 tegn. Navne, CPR-numre, "
+                                        "telefonnumre, e-mails og adresser fjernes, før noten gemmes; "
+                                        "`note_removed` i svaret siger hvad."})
 
 
 class ShortlistDeleteSchema(DanishSchema):
@@ -119,7 +122,8 @@ def create(args: dict):
 
 @blp.route("/<conversation_id>", methods=["GET"])
 @blp.doc(summary="Læs en samtale", security=[{"bearerAuth": []}],
-         description="Beskeder (uden personoplysninger), hvad der er forstået, og listen til planen.")
+         description="Historikken som det forståede (aldrig de skrevne beskeder), hvad der er forstået, og listen "
+                     "til planen.")
 @blp.alt_response(200, description="Samtalen: id, beskeder, forstået, listen.", success=True)
 @blp.alt_response(404, schema=ApiErrorSchema, description="Samtalen findes ikke, er udløbet eller er en andens.")
 @token_required("conversations")
@@ -161,9 +165,10 @@ def message(args: dict, conversation_id: str):
     conv = _own(conversation_id)
     if conv is None:
         return _not_found()
-    body = service.send(conv, args["text"], home=(conv.state or {}).get("home"))
+    state = conv_service.ConversationState.load(conv)
+    chat = service.send(conv, args["text"], home=state.home, state=state)
     db.session.commit()
-    return jsonify(body)
+    return jsonify(service.reply_json(chat))
 
 
 @blp.route("/<conversation_id>/shortlist", methods=["POST"])
@@ -178,15 +183,17 @@ def shortlist_add(args: dict, conversation_id: str):
     if conv is None:
         return _not_found()
     offer_id = args["offer_id"]
-    need = args.get("need") or service.default_need(conv, offer_id)
+    state = conv_service.ConversationState.load(conv)
+    need = args.get("need") or service.default_need(state, offer_id)
+    _, removed = conv_service.clean_note(args.get("note") or "")
     try:
         conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=args.get("note") or "",
-                                      reasons=service.reasons_for(conv, offer_id))
+                                      reasons=service.reasons_for(state, offer_id), state=state)
     except conv_service.ShortlistError as exc:
         db.session.rollback()
         return error_response(422, INVALID_DATA, exc.errors)
     db.session.commit()
-    return jsonify({"shortlist": service.shortlist_json(conv)}), 201
+    return jsonify({"shortlist": service.shortlist_json(conv), "note_removed": removed}), 201
 
 
 @blp.route("/<conversation_id>/shortlist", methods=["DELETE"])

@@ -9,8 +9,11 @@ from marshmallow import Schema, fields
 from catalog import outcomes
 from catalog.models import Offer
 
+from catalog.messages import INVALID_DATA
+
 from ..extensions import db
-from ..insights import coverage_rows, parse_filters
+from ..coverage_view import coverage_rows, parse_filters
+from ..matching import flush_coverage
 from ..security import token_required
 from .common import error_response, register_error_handlers
 from .schemas import ApiErrorSchema
@@ -57,9 +60,10 @@ register_error_handlers(blp)
 @token_required(roles=("caseworker", "admin"))
 def municipalities():
     """Pr. kommune: søgninger, søgninger uden tilbud og andelen i perioden (standard: de sidste 91 dage)."""
+    flush_coverage(db.session)  # this process's pending coverage rows first
     filters = parse_filters(request.args)
     if filters.errors:
-        return error_response(422, "Data kunne ikke valideres.", filters.errors)
+        return error_response(422, INVALID_DATA, filters.errors)
     rows = [{k: r[k] for k in ("municipality", "searches", "unmet", "share", "suppressed")}
             for r in coverage_rows(filters)]
     return jsonify({"from": filters.start.isoformat(), "to": filters.end.isoformat(), "theme": filters.theme,

@@ -9,11 +9,11 @@ import os
 from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
-from catalog.matching import Overrides, match_offers
+from catalog.matching import Overrides, match_offers, understood
 
 from ..extensions import db, limiter
 from ..http import rate_key
-from ..matching import match_index
+from ..matching import coverage_recorder, match_index
 from ..security import token_required
 from .common import municipality_override, register_error_handlers, visible_offers_json
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
@@ -53,11 +53,11 @@ def match(args: dict):
         return error
 
     limit, offset = args["limit"], args["offset"]
-    found = match_offers(db.session, match_index().fresh(db.session), args["text"],
+    engine = match_index().fresh(db.session)
+    found = match_offers(db.session, engine, args["text"],
                          overrides=Overrides(municipality, args.get("child_ages"), args.get("formats")),
-                         limit=limit, offset=offset, load=visible_offers_json, record=True)
-    db.session.commit()  # the coverage map's row (no text)
-    return jsonify({"understood": found.need.to_dict(),
+                         limit=limit, offset=offset, load=visible_offers_json, record=coverage_recorder())
+    return jsonify({"understood": understood(engine, found.need),
                     "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
                                 for r in found.results],
                     "left_out": found.left_out, "total_eligible": found.total_eligible,

@@ -118,8 +118,8 @@ class PlanMatchResponseSchema(DanishSchema):
     left_out = List(Nested(LeftOutSchema))
 
 
-def _understood(need) -> dict:
-    out = need.to_dict()
+def _understood(need, engine) -> dict:
+    out = matching.understood(engine, need)
     out.pop("terms", None)  # the analysed words of the goal text: not echoed
     return out
 
@@ -147,13 +147,14 @@ def match_plan(args: dict):
         return error
     limit = args["limit"]
     goals = [(goal_id(goal, i), goal["text"], goal.get("theme")) for i, goal in enumerate(args["goals"])]
+    engine = match_index().fresh(db.session)
     plan = matching.match_plan(
-        db.session, match_index().fresh(db.session), goals,
+        db.session, engine, goals,
         overrides=matching.Overrides(municipality=municipality, child_ages=args.get("child_ages")),
         depth=max(limit, DEPTH), combined_limit=args["combined_limit"], load=visible_offers_json)
     del args, goals  # the goal texts are not needed any more
     return jsonify({
-        "goals": [{"id": g.id, "theme": g.theme, "understood": _understood(g.match.need), "redacted": g.redacted,
+        "goals": [{"id": g.id, "theme": g.theme, "understood": _understood(g.match.need, engine), "redacted": g.redacted,
                    "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
                                for r in g.match.results[:limit]],
                    "left_out": g.match.left_out} for g in plan.goals],

@@ -12,13 +12,13 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog import conversations as conv_service
 from catalog.db import utcnow
 from catalog.messages import INVALID_DATA
-from catalog.models import Conversation, Offer
-from catalog.redaction import redact
+from catalog.models import Conversation, Offer, ShortlistItem
+from catalog.conversations import ConversationState
 from matcher import dialogue
 from matcher.rank import is_free
 from matcher.reasons import ineligible
@@ -71,24 +71,25 @@ def chip_label(chip: dict) -> str:
 
 def _recent(current=None) -> list[dict]:
     """The caseworker's live conversations, newest first, each labelled by its needs (never by a name)."""
-    rows = db.session.scalars(
-        select(Conversation).where(Conversation.owner_user_id == current_user.id,
-                                   Conversation.expires_at > utcnow())
+    chosen_q = (select(func.count(ShortlistItem.id)).where(ShortlistItem.conversation_id == Conversation.id)
+                .correlate(Conversation).scalar_subquery())
+    rows = db.session.execute(
+        select(Conversation, chosen_q).where(Conversation.owner_user_id == current_user.id,
+                                             Conversation.expires_at > utcnow())
         .order_by(Conversation.updated_at.desc(), Conversation.created_at.desc()).limit(RECENT)).all()
     out = []
-    for conv in rows:
-        state = dialogue.clean_state(conv_service.search_state(conv))
-        needs = [c["label"] for c in state["concepts"]]
-        ages = state["child_ages"]
+    for conv, chosen in rows:
+        search = ConversationState.load(conv).search
+        needs = [c["label"] for c in search.concepts]
+        ages = search.child_ages
         label = ", ".join(_(n) for n in needs[:3]) or _("Familie uden behov endnu")
         detail = []
         if ages:
             years = ", ".join(_("%(n)s år", n=a) for a in ages)
             detail.append(_("barn %(ages)s", ages=years) if len(ages) == 1
                           else _("børn %(ages)s", ages=years))
-        if state["municipality"]:
-            detail.append(state["municipality"])
-        chosen = len(conv.shortlist)
+        if search.municipality:
+            detail.append(search.municipality)
         if chosen:
             detail.append(_("%(n)s tilbud på listen", n=chosen))
         out.append({"id": conv.id, "label": label, "detail": " · ".join(detail),
@@ -96,33 +97,36 @@ def _recent(current=None) -> list[dict]:
     return out
 
 
-def _page(conv=None, *, errors=None, typed="", status=200):
-    data, results = service.latest_results(conv) if conv is not None else (None, [])
-    state = conv_service.search_state(conv) if conv is not None else dialogue.empty_state(_home())
-    if conv is None:
-        state = dialogue.empty_state(_home())
-    return render_template(
-        "chat/index.html", conv=conv, data=data or {}, results=results, errors=errors or {}, typed=typed,
-        chips=dialogue.chips(state), groups=conv_service.shortlist_groups(conv) if conv is not None else [],
-        need_labels=service.need_labels(conv) if conv is not None else [],
-        default_need=lambda offer_id: service.default_need(conv, offer_id),
-        shortlisted={i.offer_id for i in conv.shortlist} if conv is not None else set(),
-        page_size=dialogue.PAGE_SIZE, home=_home(), recent=_recent(conv), chip_label=chip_label,
-    ), status
+def _context(chat: service.ChatView | None, *, said: str = "") -> dict:
+    """What chat/_main.html and chat/index.html show, built once from the request's ChatView. ``said`` is the
+    caseworker's message of this request (shown back only in this answer; it is not stored)."""
+    if chat is None:
+        return dict(conv=None, data={}, results=[], history=[], chips=dialogue.chips(dialogue.empty_state(_home())),
+                    groups=[], need_labels=[], default_need=lambda offer_id: conv_service.OTHER_NEED,
+                    shortlisted=set(), page_size=dialogue.PAGE_SIZE, home=_home(), said=said,
+                    recent=_recent(None), chip_label=chip_label)
+    conv, state = chat.conv, chat.state
+    return dict(conv=conv, data=chat.data, results=chat.results, history=chat.history,
+                chips=dialogue.chips(state.search.to_dict()),
+                groups=conv_service.shortlist_groups(conv), need_labels=service.need_labels(conv, state),
+                default_need=lambda offer_id: service.default_need(state, offer_id),
+                shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE, home=_home(),
+                said=said, recent=_recent(conv), chip_label=chip_label)
 
 
-def _fragment(conv) -> dict:
+def _page(chat: service.ChatView | None = None, *, errors=None, said: str = "", status=200, note_preview=None):
+    # The typed text is never put back into the form (no echo in error pages); see _context for ``said``.
+    return render_template("chat/index.html", errors=errors or {}, typed="", note_preview=note_preview,
+                           **_context(chat, said=said)), status
+
+
+def _fragment(chat: service.ChatView, *, said: str = "") -> dict:
     """The JSON answer for chat.js: the API-shaped reply plus the re-rendered regions."""
-    data, results = service.latest_results(conv)
-    state = conv_service.search_state(conv)
-    ctx = dict(conv=conv, data=data or {}, results=results, chips=dialogue.chips(state),
-               need_labels=service.need_labels(conv),
-               default_need=lambda offer_id: service.default_need(conv, offer_id),
-               shortlisted={i.offer_id for i in conv.shortlist}, page_size=dialogue.PAGE_SIZE,
-               groups=conv_service.shortlist_groups(conv), home=_home(), chip_label=chip_label)
-    body = service.reply_json(conv)
+    conv = chat.conv
+    ctx = _context(chat, said=said)
+    body = service.reply_json(chat)
     body["html"] = render_template("chat/_main.html", **ctx)
-    body["side_html"] = render_template("chat/_side.html", **ctx, recent=_recent(conv))
+    body["side_html"] = render_template("chat/_side.html", **ctx)
     body["announce"] = body["reply"] + (" Spørgsmål: " + body["question"]["text"] if body["question"] else "")
     body["post_url"] = url_for("chat.send", conversation_id=conv.id)
     body["json_url"] = url_for("chat.send_json", conversation_id=conv.id)
@@ -137,7 +141,8 @@ def _json_error(message: str, status: int = 422):
 def _text_from_request() -> str:
     if request.is_json:
         payload = request.get_json(silent=True)
-        return payload.get("text", "") if isinstance(payload, dict) else ""
+        text = payload.get("text", "") if isinstance(payload, dict) else ""
+        return text if isinstance(text, str) else ""
     return request.form.get("text", "")
 
 
@@ -158,12 +163,13 @@ def start():
     text = request.form.get("text", "")
     error = service.validate_message(text)
     if error:
-        return _page(None, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
+        return _page(None, errors={"text": error}, status=422)
     conv = service.start(user_id=current_user.id, home=_home())
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
     session[SESSION_KEY] = conv.id
-    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+    # The answer is this page (not a redirect): it is the only place the typed message is shown back.
+    return _page(chat, said=text[:service.MAX_MESSAGE])
 
 
 @bp.post("/json")
@@ -174,10 +180,10 @@ def start_json():
     if error:
         return _json_error(error)
     conv = service.start(user_id=current_user.id, home=_home())
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
     session[SESSION_KEY] = conv.id
-    return jsonify(_fragment(conv)), 201
+    return jsonify(_fragment(chat, said=text[:service.MAX_MESSAGE])), 201
 
 
 @bp.post("/ny")
@@ -192,7 +198,7 @@ def new():
 def show(conversation_id: str):
     conv = _own(conversation_id)
     session[SESSION_KEY] = conv.id
-    return _page(conv)
+    return _page(service.view(conv))
 
 
 @bp.post("/<conversation_id>")
@@ -202,10 +208,10 @@ def send(conversation_id: str):
     text = request.form.get("text", "")
     error = service.validate_message(text)
     if error:
-        return _page(conv, errors={"text": error}, typed=redact(text[:service.MAX_MESSAGE]).text, status=422)
-    service.send(conv, text, home=_home())
+        return _page(service.view(conv), errors={"text": error}, status=422)
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
-    return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="svar"), 303)
+    return _page(chat, said=text[:service.MAX_MESSAGE])
 
 
 @bp.post("/<conversation_id>/json")
@@ -216,9 +222,9 @@ def send_json(conversation_id: str):
     error = service.validate_message(text)
     if error:
         return _json_error(error)
-    service.send(conv, text, home=_home())
+    chat = service.send(conv, text, home=_home())
     db.session.commit()
-    return jsonify(_fragment(conv))
+    return jsonify(_fragment(chat, said=text[:service.MAX_MESSAGE]))
 
 
 @bp.post("/<conversation_id>/fjern")
@@ -234,9 +240,9 @@ def remove_chip(conversation_id: str):
 @roles_required(*ROLES)
 def remove_chip_json(conversation_id: str):
     conv = _own(conversation_id)
-    service.remove(conv, request.form.get("item", "")[:100], home=_home())
+    chat = service.remove(conv, request.form.get("item", "")[:100], home=_home())
     db.session.commit()
-    return jsonify(_fragment(conv))
+    return jsonify(_fragment(chat))
 
 
 @bp.post("/<conversation_id>/slet")
@@ -259,12 +265,12 @@ def _offer_id(value) -> int | None:
         return None
 
 
-def _hidden_by_conditions(conv, offer_id: int | None) -> bool:
+def _hidden_by_conditions(state: ConversationState, offer_id: int | None) -> bool:
     """True when the search's conditions (free only, ...) hide the offer: it cannot go on the plan either."""
     offer = db.session.get(Offer, offer_id) if offer_id is not None else None
     if offer is None:
         return False
-    need = dialogue.need_from_state(conv_service.search_state(conv))
+    need = dialogue.need_from_state(state.search.to_dict())
     return ineligible(need, {"formats": list(offer.formats or [])}, free=is_free(offer.cost)) is not None
 
 
@@ -272,24 +278,32 @@ def _hidden_by_conditions(conv, offer_id: int | None) -> bool:
 @roles_required(*ROLES)
 def shortlist_add(conversation_id: str):
     conv = _own(conversation_id)
+    state = ConversationState.load(conv)
     offer_id = _offer_id(request.form.get("offer_id"))
     need = request.form.get("need", "")
-    if _hidden_by_conditions(conv, offer_id):
+    if _hidden_by_conditions(state, offer_id):
         flash(_("Tilbuddet passer ikke til søgningens betingelser (fx kun gratis) "
                 "og kan ikke komme på listen."), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
-    if need not in service.need_labels(conv):  # the page offers the understood needs; nothing typed freely
-        need = service.default_need(conv, offer_id)
+    if need not in service.need_labels(conv, state):  # the page offers the understood needs; nothing typed freely
+        need = service.default_need(state, offer_id)
+    note, removed = conv_service.clean_note(request.form.get("note", ""))
     try:
-        conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=request.form.get("note", ""),
-                                      reasons=service.reasons_for(conv, offer_id) if offer_id else None)
+        conv_service.add_to_shortlist(db.session, conv, offer_id, need=need, note=note, state=state,
+                                      reasons=service.reasons_for(state, offer_id) if offer_id else None)
     except conv_service.ShortlistError as exc:
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("chat.show", conversation_id=conversation_id, _anchor="liste"), 303)
     db.session.commit()
-    flash(_("Tilbuddet er føjet til listen."), "success")
+    flash(_("Tilbuddet er føjet til listen.") + _removed_text(removed), "success")
     return redirect(url_for("chat.show", conversation_id=conv.id, _anchor="liste"), 303)
+
+
+def _removed_text(removed: list[str]) -> str:
+    if not removed:
+        return ""
+    return " Personoplysninger blev fjernet fra noten: " + ", ".join(m[0].lower() + m[1:] for m in removed) + "."
 
 
 @bp.post("/<conversation_id>/liste/<int:offer_id>/fjern")
@@ -306,8 +320,17 @@ def shortlist_remove(conversation_id: str, offer_id: int):
 @roles_required(*ROLES)
 def shortlist_note(conversation_id: str, offer_id: int):
     conv = _own(conversation_id)
+    raw = request.form.get("note", "")
+    note, removed = conv_service.clean_note(raw)
+    if removed and conv_service.find_item(conv, offer_id) is not None:
+        # Show what would be removed before anything is saved: the redacted note goes back into the form.
+        errors = {f"note-{offer_id}": "Noten indeholdt personoplysninger, som ikke må gemmes: "
+                                      + ", ".join(m[0].lower() + m[1:] for m in removed)
+                                      + ". Se den rensede note nedenfor, og gem igen."}
+        return _page(service.view(conv), errors=errors, status=422,
+                     note_preview={"offer_id": offer_id, "note": note[:conv_service.NOTE_MAX]})
     try:
-        item = conv_service.set_note(db.session, conv, offer_id, request.form.get("note", ""))
+        item = conv_service.set_note(db.session, conv, offer_id, note)
     except conv_service.ShortlistError as exc:
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")

@@ -8,9 +8,9 @@ editor gets 403.
 Who may frame it: only the origins in app.config["EMBED_ALLOWED_ORIGINS"] (env CIVILMATCH_EMBED_ORIGINS, space
 separated), via CSP frame-ancestors; with none configured, nobody ('none').
 
-Privacy: the family's description arrives only in a POST body, is redacted (CPR numbers, phone numbers, e-mails,
-names) before anything else touches it, is never logged and never stored (the embed keeps no conversation). The
-page tells the caseworker what was removed and sends `Cache-Control: no-store`.
+Privacy: the family's description arrives only in a POST body, is read by the matcher in memory, and is never
+logged, stored (the embed keeps no conversation) or shown back (the answer page has an empty description field).
+The page tells the caseworker which personal data the text held and sends `Cache-Control: no-store`.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from catalog.municipalities import NATIONWIDE, UnknownMunicipality, canonical_ar
 from catalog.redaction import redact
 
 from ..extensions import db, limiter
-from ..matching import match_index
+from ..matching import coverage_recorder, match_index
 
 bp = Blueprint("embed", __name__, url_prefix="/embed", static_folder="static",
                static_url_path="/static")
@@ -131,11 +131,11 @@ def search():
     removed: list[str] = []
     result = None
     if request.method == "POST":
-        # Redact first: from here on only the redacted text exists in this request's variables.
-        redaction = redact(request.form.get("behov") or "")
-        text = redaction.text.strip()
-        removed = redaction.messages()
-        values = {"behov": text, "kommune": (request.form.get("kommune") or "").strip(),
+        # The matcher reads the raw text in memory; the page never shows it back (values["behov"] stays
+        # empty) and nothing stores or logs it. The redactor only tells what the caseworker should not write.
+        text = (request.form.get("behov") or "").strip()
+        removed = redact(text).messages()
+        values = {"behov": "", "kommune": (request.form.get("kommune") or "").strip(),
                   "alder": (request.form.get("alder") or "").strip()}
         if not text:
             errors["behov"] = "Beskriv familiens behov."
@@ -164,7 +164,6 @@ def _match(text: str, municipality: str | None, ages: list[int]) -> dict:
         municipality = ""  # no municipality filter: every offer in the country
     found = match_offers(db.session, match_index().fresh(db.session), text,
                          overrides=Overrides(municipality=municipality, child_ages=ages or None), limit=LIMIT,
-                         record=True)
-    db.session.commit()  # the coverage map's row (no text)
+                         record=coverage_recorder())
     return {"hits": [{"offer": r.offer, "reasons": r.reasons} for r in found.results], "left_out": found.left_out,
             "municipality": found.need.municipality, "ages": list(found.need.child_ages)}

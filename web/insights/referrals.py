@@ -3,12 +3,13 @@ the offer, the outcome, the conversation's municipality, the week and its need c
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from catalog import conversations as conv_service
 from catalog import outcomes
+from catalog.conversations import ConversationState
 from catalog.services import InvalidData
-from matcher import dialogue
 
 from ..extensions import db
 from ..security import roles_required
@@ -25,18 +26,19 @@ def record_outcome(conversation_id: str, offer_id: int):
     item = next((i for i in conv.shortlist if i.offer_id == offer_id), None)
     if item is None:
         abort(404)
-    state = dialogue.clean_state(conv_service.search_state(conv))
+    search = ConversationState.load(conv).search
     back = url_for("chat.show", conversation_id=conv.id, _anchor=f"valgt-{offer_id}")
     try:
         outcomes.record(db.session, item.offer, request.form.get("outcome", ""),
-                        municipality=state.get("municipality"),
-                        concepts=[c.get("key") for c in state.get("concepts") or [] if isinstance(c, dict)])
+                        municipality=search.municipality,
+                        concepts=[c.get("key") for c in search.concepts if isinstance(c, dict)])
     except InvalidData as exc:
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(back, 303)
     db.session.commit()
-    flash(f"Tak. Udfaldet for »{item.offer.title}« er registreret uden oplysninger om familien.", "success")
+    flash(_("Tak. Udfaldet for »%(title)s« er registreret uden oplysninger om familien.", title=item.offer.title),
+          "success")
     return redirect(back, 303)
 
 
