@@ -377,6 +377,7 @@ class Harness:
         from web import create_app
 
         app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{db_path}", "WTF_CSRF_ENABLED": False,
+                          "AUTO_MIGRATE": True,  # a fresh database: the deploy step (`civilmatch db upgrade`)
                           "RATELIMIT_ENABLED": False, "SECRET_KEY": "privacy-harness"})
         self.db_path = db_path
         return app

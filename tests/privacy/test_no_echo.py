@@ -45,7 +45,9 @@ def test_a_conversation_keeps_what_was_understood_and_no_text(client, setup):
     read = client.get(f"/api/v1/conversations/{conv}", headers=bearer(setup)).get_json()
     assert "Barn: 7 år" in read["messages"][0]["summary"] and read["understood"]["municipality"] == "Aarhus"
     dumped = json.dumps(read, ensure_ascii=False)
-    for secret in SECRETS + ("savner", "skilsmissen og græder"):
+    # the need's own words may come back only where they are the service's vocabulary ("savner sin far" is a
+    # situation the thesaurus knows); the sentence as written does not
+    for secret in SECRETS + ("skilsmissen og græder",):
         assert secret not in dumped, secret
 
 
