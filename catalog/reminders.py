@@ -55,14 +55,19 @@ def issue_link(session: Session, offer: Offer, secret: str, now: datetime | None
 
 
 class LinkRefused(Exception):
-    """Why a link did not confirm anything (Danish, for the page)."""
+    """Why a link did not confirm anything (Danish, for the page). ``gone``: it was real but is spent or expired
+    (410), as opposed to a link that was never one of ours (404)."""
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
 
 
 def _find(session: Session, signed: str, secret: str, now: datetime) -> ConfirmLink:
     try:
         token = _serializer(secret).loads(signed, max_age=POLICY.link_days * 86400)
     except SignatureExpired as exc:
-        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.") from exc
+        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.", gone=True) from exc
     except BadSignature as exc:
         raise LinkRefused("Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.") from exc
     link = session.scalar(select(ConfirmLink).where(ConfirmLink.token_hash == _hash(str(token))))
@@ -70,9 +75,9 @@ def _find(session: Session, signed: str, secret: str, now: datetime) -> ConfirmL
         raise LinkRefused("Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.")
     if link.used_at is not None:
         raise LinkRefused("Linket er allerede brugt. Tilbuddet blev bekræftet "
-                          f"{link.used_at.day}/{link.used_at.month} {link.used_at.year}.")
+                          f"{link.used_at.day}/{link.used_at.month} {link.used_at.year}.", gone=True)
     if link.expires_at < now:
-        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.")
+        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.", gone=True)
     return link
 
 

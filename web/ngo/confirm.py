@@ -27,7 +27,7 @@ def confirm_link(signed: str):
     try:
         offer = reminders.link_offer(db.session, signed, current_app.config["SECRET_KEY"])
     except reminders.LinkRefused as exc:
-        return _page("", error=str(exc), status=410 if "brugt" in str(exc) or "udløbet" in str(exc) else 404)
+        return _page("", error=str(exc), status=410 if exc.gone else 404)
     return _page(signed, offer=offer)
 
 
@@ -40,7 +40,7 @@ def confirm_link_post(signed: str):
         offer = reminders.confirm(db.session, signed, current_app.config["SECRET_KEY"])
     except reminders.LinkRefused as exc:
         db.session.rollback()
-        return _page("", error=str(exc), status=410 if "brugt" in str(exc) or "udløbet" in str(exc) else 404)
+        return _page("", error=str(exc), status=410 if exc.gone else 404)
     except Exception:
         db.session.rollback()
         raise
