@@ -3,11 +3,13 @@ queries and to offer texts, so caseworker words and NGO words meet in the
 same concept space."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from itertools import pairwise
 from functools import lru_cache
 
-from .text import NEGATIONS, STOP_WORDS, Analyzer, WordInfo, clause_starts, normalize, stem, tokenize
+from .text import CLAUSE_WORDS, NEGATIONS, STOP_WORDS, Analyzer, WordInfo, normalize, stem
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -41,8 +43,7 @@ class ATok:
     stop: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CHit:
+class CHit(NamedTuple):
     key: str
     weight: float
     start: int            # token span in the analysed token list
@@ -70,6 +71,9 @@ class ConceptTagger:
                     self._add_single(stems[0], c.key, w)
                 else:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
+        self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
+        self._starts = frozenset(self.single) | frozenset(self.phrases)
+        self._strong_parts = frozenset(st for st, kw in self.single.items() if any(w >= PART_MIN_WEIGHT for _k, w in kw))
 
     def _term_stem(self, word: str) -> str:
         return stem(word.casefold())
@@ -82,58 +86,96 @@ class ConceptTagger:
                 return
         lst.append((key, w))
 
+    def could_evoke(self, info: WordInfo) -> bool:
+        """Whether a word can start a concept hit (its stem, its surface, a strong compound part or the first
+        word of a phrase); most words cannot, and ``tag`` looks only at those that can."""
+        return (info.stem in self._starts or info.word in self.exact
+                or (bool(info.parts) and not self._strong_parts.isdisjoint(info.parts)))
+
+    def base(self, info: WordInfo) -> tuple[tuple[str, float], ...]:
+        """The concepts a word evokes by itself (its stem, its surface, else its strong compound parts), with
+        their weights; phrases starting at the word come on top (see ``tag``)."""
+        found: dict[str, float] = {}
+        single = self.single
+        for key, w in single.get(info.stem, ()):
+            found[key] = w
+        for key, w in self.exact.get(info.word, ()):
+            found[key] = w
+        if info.parts and not found:  # a word listed as a whole has its own meaning ("selvmordstanker")
+            for p in info.parts:
+                for key, w in single.get(p, ()):
+                    if w < PART_MIN_WEIGHT:
+                        continue  # a weak, context-dependent word is weaker still inside a compound
+                    pw = w * PART_FACTOR
+                    if key not in found or found[key] < pw:
+                        found[key] = pw
+        return tuple(found.items())
+
     def tag(self, toks: list[ATok], clauses: frozenset[int] | set[int] = frozenset(),
-            negated: list[tuple[int, int]] | None = None) -> list[CHit]:
+            negated: list[tuple[int, int]] | None = None,
+            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
         not reach across a clause boundary. ``negated`` (optional): receives the
-        token spans (start, end) of the dropped, negated hits."""
+        token spans (start, end) of the dropped, negated hits. ``at`` (optional): the tokens that
+        ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already."""
         hits: list[CHit] = []
-        single = self.single
         phrases = self.phrases
+        seconds = self._seconds
+        if at is None:
+            could, base = self.could_evoke, self.base
+            at = [(i, base(t.info)) for i, t in enumerate(toks) if t.info is not None and could(t.info)]
+        n = len(toks)
         neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")
         kept_end = 0  # end of the kept hits so far (a kept term may include the negation: "ikke råd")
-        for i, t in enumerate(toks):
+        for i, evoked in at:
+            t = toks[i]
             info = t.info
-            if info is None:
-                continue
+            assert info is not None
             st = info.stem
-            found: dict[str, tuple[float, int]] = {}
-            for key, w in single.get(st, ()):
-                found[key] = (w, i + 1)
-            for key, w in self.exact.get(info.word, ()):
-                found[key] = (w, i + 1)
-            if info.parts and not found:  # a word listed as a whole has its own meaning ("selvmordstanker")
-                for p in info.parts:
-                    for key, w in single.get(p, ()):
-                        if w < PART_MIN_WEIGHT:
-                            continue  # a weak, context-dependent word is weaker still inside a compound
-                        pw = w * PART_FACTOR
-                        if key not in found or found[key][0] < pw:
-                            found[key] = (pw, i + 1)
-            for stems, key, w in phrases.get(st, ()):
-                end = self._match_phrase(toks, i, stems)
-                if end and (key not in found or found[key][0] <= w):
-                    found[key] = (w, end)
+            i1 = i + 1
+            found = {key: (w, i1) for key, w in evoked}
+            cands = phrases.get(st)
+            if cands and i1 < n:
+                # a phrase's second word stands next, or one word further on (see _match_phrase)
+                nxt = toks[i1].info
+                if nxt is not None:
+                    near = {nxt.stem, *nxt.parts}
+                    if i + 2 < n and toks[i1].surface not in NEGATIONS:
+                        far = toks[i + 2].info
+                        if far is not None:
+                            near.add(far.stem)
+                            near.update(far.parts)
+                    if not near.isdisjoint(seconds[st]):
+                        for stems, key, w in cands:
+                            if stems[1] not in near:
+                                continue
+                            end = self._match_phrase(toks, i, stems)
+                            if end and (key not in found or found[key][0] <= w):
+                                found[key] = (w, end)
             if not found:
                 continue
+            # (the first tests of _negated and _post_negated inline: most words have neither before them)
+            prev = toks[i - 1].surface if i and i not in clauses else ""
             if (i < neg_end or (neg_end and self._continues(toks, neg_end, i, clauses))
-                    or (t.surface not in NEGATIONS and self._negated(toks, i, clauses))):
+                    or ((prev in NEGATIONS or prev in _NEG_FILLERS) and t.surface not in NEGATIONS
+                        and self._negated(toks, i, clauses))):
                 end_ = max(end for _w, end in found.values())
                 if i >= kept_end:
                     neg_end = max(neg_end, end_)
                 if negated is not None:
                     negated.append((i, end_))
                 continue
-            post = self._post_negated(toks, i, clauses)
+            post = self._post_negated(toks, i, clauses) if prev in _SUBJECTS else 0
             for key, (w, end) in found.items():
                 if post and end <= post:
                     if negated is not None:
                         negated.append((i, end))
                     continue  # "drikker ikke" (but a term that includes the negation, "trives ikke", stays)
                 hits.append(CHit(key, w, i, end))
-                kept_end = max(kept_end, end)
+                if end > kept_end:
+                    kept_end = end
         return hits
 
     @staticmethod
@@ -250,16 +292,61 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
     return tf
 
 
+# Words and the punctuation that ends a clause, in text order (see text.clause_starts).
+_WORD_OR_STOP = re.compile(r"[^\W_]+|[.,;:!?()\[\]\n–—]", re.UNICODE)
+_PUNCT = frozenset(".,;:!?()[]\n–—")
+# Per distinct word of the offers: its token and whether it could evoke a concept. Bounded: cleared when full
+# (a national catalogue has a few hundred thousand distinct words; the analyser's own cache keeps the rest).
+_WORDS_MAX = 300_000
+_words: dict[str, tuple[ATok, tuple[tuple[str, float], ...] | None]] = {}
+
+
+def _word(s: str) -> tuple[ATok, tuple[tuple[str, float], ...] | None]:
+    got = _words.get(s)
+    if got is None:
+        if s.isdigit() or not s.isalpha():
+            got = (ATok(s, None, True), None)
+        else:
+            info = default_analyzer().analyse(s)
+            tagger = default_tagger()
+            got = (ATok(s, info, s in STOP_WORDS), tagger.base(info) if tagger.could_evoke(info) else None)
+        if len(_words) >= _WORDS_MAX:
+            _words.clear()
+        _words[s] = got
+    return got
+
+
 @lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
-    """Tokens and concept hits of one offer field (cached: many fields repeat)."""
-    raw = tokenize(text)
-    surfaces = [t.surface for t in raw]
-    toks = analyse_tokens(surfaces)
-    norm = normalize(text)
-    clauses = clause_starts(norm, [(t.start, t.end) for t in raw], surfaces)
-    hits = default_tagger().tag(toks, clauses)
-    return tuple(toks), tuple(damp_lists(hits, surfaces, [(t.start, t.end) for t in raw], norm))
+    """Tokens and concept hits of one offer field (cached: many fields repeat).
+
+    One pass over the words and the clause punctuation gives the tokens, the clause starts (as
+    text.clause_starts finds them) and the tokens that follow a comma (for damp_lists)."""
+    surfaces: list[str] = []
+    clauses: set[int] = set()
+    commas: set[int] = set()
+    punct = comma = False
+    for x in _WORD_OR_STOP.findall(normalize(text)):
+        if x in _PUNCT:
+            punct = True
+            comma = comma or x == ","
+            continue
+        if surfaces:
+            if punct or x in CLAUSE_WORDS:
+                clauses.add(len(surfaces))
+            if comma:
+                commas.add(len(surfaces))
+        punct = comma = False
+        surfaces.append(x)
+    toks: list[ATok] = []
+    at: list[tuple[int, tuple[tuple[str, float], ...]]] = []
+    for i, s in enumerate(surfaces):
+        tok, evoked = _words.get(s) or _word(s)
+        toks.append(tok)
+        if evoked is not None:
+            at.append((i, evoked))
+    hits = default_tagger().tag(toks, clauses, at=at) if at else []
+    return tuple(toks), tuple(damp_lists(hits, surfaces, commas))
 
 
 # An offer that lists everything it touches ("samtaler om skilsmisse, sorg, mobning og angst") is about each
@@ -270,8 +357,9 @@ LIST_FACTOR = 0.5
 _LIST_LINKS = frozenset({"og", "eller", "samt", "el", "for", "om", "med", "af", "ved"})
 
 
-def damp_lists(hits: list[CHit], surfaces: list[str], spans: list[tuple[int, int]], norm: str) -> list[CHit]:
-    """Weaken the hits of an enumeration of needs (see LIST_MIN)."""
+def damp_lists(hits: list[CHit], surfaces: list[str], commas: set[int]) -> list[CHit]:
+    """Weaken the hits of an enumeration of needs (see LIST_MIN). ``commas``: indices of the tokens that
+    follow a comma."""
     if len(hits) < LIST_MIN:
         return hits
     order = sorted(range(len(hits)), key=lambda k: (hits[k].start, hits[k].end))
@@ -281,8 +369,8 @@ def damp_lists(hits: list[CHit], surfaces: list[str], spans: list[tuple[int, int
         gap = range(prev.end, cur.start)
         joined = cur.start <= prev.end or (
             len(gap) <= 1 and all(surfaces[k] in _LIST_LINKS for k in gap)
-            and ("," in norm[spans[prev.end - 1][1]:spans[cur.start][0]] or any(surfaces[k] in ("og", "eller", "samt")
-                                                                                for k in gap)))
+            and (any(k in commas for k in range(prev.end, cur.start + 1))
+                 or any(surfaces[k] in ("og", "eller", "samt") for k in gap)))
         if joined:
             runs[-1].append(b)
         else:

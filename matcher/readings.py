@@ -10,7 +10,7 @@ general rules of how Danish families write.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .analysis import ATok, CHit
 
@@ -69,10 +69,10 @@ def reread(hits: Sequence[CHit], toks: Sequence[ATok], sentence_of: Sequence[int
             continue
         if h.key == "netvaerk_foraeldre" and any(x in _FRIEND_WORDS for x in surf[h.start:h.end]) and \
                 _child_subject(surf, h.start, sentence_of):
-            out.append(replace(h, key="trivsel_unge", weight=h.weight * 0.9))
+            out.append(h._replace(key="trivsel_unge", weight=h.weight * 0.9))
             continue
         w = h.weight * _factor(ctx, h)
-        out.append(h if w == h.weight else replace(h, weight=w))
+        out.append(h if w == h.weight else h._replace(weight=w))
     return out
 
 
