@@ -4,12 +4,13 @@ same concept space."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 from itertools import pairwise
 from functools import lru_cache
 
-from .text import CLAUSE_WORDS, NEGATIONS, STOP_WORDS, Analyzer, WordInfo, normalize, stem
+from .text import CLAUSE_WORDS, NEGATIONS, WORD_RE, STOP_WORDS, Analyzer, WordInfo, normalize, stem
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -34,6 +35,8 @@ _POST_NEG_ADVERBS = frozenset({"heller", "længere", "mere", "slet", "overhovede
 _POST_NEGATIONS = frozenset({"ikke", "aldrig"})
 # Coordinations that carry a negation on to the next need word ("ingen vold eller misbrug").
 _COORD = frozenset({"og", "eller", "samt", "el"})
+# A word after one of these may be negated or be a negated verb (see ConceptTagger.tag).
+_BEFORE_A_RULE = NEGATIONS | _NEG_FILLERS | _SUBJECTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +132,29 @@ class ConceptTagger:
         n = len(toks)
         neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")
         kept_end = 0  # end of the kept hits so far (a kept term may include the negation: "ikke råd")
+        new = tuple.__new__
+        quiet = all(t.surface not in NEGATIONS for t in toks)   # no negation rule can apply
         for i, evoked in at:
             t = toks[i]
             info = t.info
             assert info is not None
             st = info.stem
             i1 = i + 1
-            found = {key: (w, i1) for key, w in evoked}
             cands = phrases.get(st)
+            if cands is not None and not self._second_near(toks, i, seconds[st]):
+                cands = None     # no phrase can go on from here (most phrase starts are common words)
+            if cands is None and (quiet or not neg_end or i - neg_end > 2):
+                # the common case, in short: no phrase starts here, and no negation, filler or subject stands
+                # before the word (or the text has no negation at all), so no rule below applies and each
+                # evoked concept is a hit
+                prev = toks[i - 1].surface if i and i not in clauses else ""
+                if quiet or prev not in _BEFORE_A_RULE:
+                    for key, w in evoked:
+                        hits.append(new(CHit, (key, w, i, i1)))
+                    if evoked and i1 > kept_end:
+                        kept_end = i1
+                    continue
+            found = {key: (w, i1) for key, w in evoked}
             if cands and i1 < n:
                 # a phrase's second word stands next, or one word further on (see _match_phrase)
                 nxt = toks[i1].info
@@ -173,10 +191,26 @@ class ConceptTagger:
                     if negated is not None:
                         negated.append((i, end))
                     continue  # "drikker ikke" (but a term that includes the negation, "trives ikke", stays)
-                hits.append(CHit(key, w, i, end))
+                hits.append(new(CHit, (key, w, i, end)))
                 if end > kept_end:
                     kept_end = end
         return hits
+
+    @staticmethod
+    def _second_near(toks: list[ATok], i: int, second: frozenset[str]) -> bool:
+        """Whether a phrase with one of these second words may go on from token i (see _match_phrase)."""
+        n = len(toks)
+        if i + 1 >= n:
+            return False
+        nxt = toks[i + 1].info
+        if nxt is None:
+            return False
+        if nxt.stem in second or (nxt.parts and not second.isdisjoint(nxt.parts)):
+            return True
+        if i + 2 >= n or toks[i + 1].surface in NEGATIONS:
+            return False
+        far = toks[i + 2].info
+        return far is not None and (far.stem in second or bool(far.parts and not second.isdisjoint(far.parts)))
 
     @staticmethod
     def _match_phrase(toks: list[ATok], i: int, stems: tuple[str, ...]) -> int:
@@ -292,24 +326,44 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
     return tf
 
 
-# Words and the punctuation that ends a clause, in text order (see text.clause_starts).
-_WORD_OR_STOP = re.compile(r"[^\W_]+|[.,;:!?()\[\]\n–—]", re.UNICODE)
-_PUNCT = frozenset(".,;:!?()[]\n–—")
-# Per distinct word of the offers: its token and whether it could evoke a concept. Bounded: cleared when full
-# (a national catalogue has a few hundred thousand distinct words; the analyser's own cache keeps the rest).
+# The punctuation that ends a clause (see text.clause_starts).
+_CLAUSE_SPLIT = re.compile(r"([.,;:!?()\[\]\n–—]+)")
+Evoked = tuple[tuple[str, float], ...]
+
+
+class _Word(NamedTuple):
+    """What the analysis of an offer needs to know of one distinct word."""
+    tok: ATok
+    evoked: Evoked | None            # ConceptTagger.base, if the word could evoke a concept
+    terms: tuple[tuple[str, float], ...]  # its BM25 terms with their counts (as terms_of counts them)
+    counted: bool                    # counts towards the field length (a word, not a stop word)
+
+
+class FieldAnalysis(NamedTuple):
+    toks: tuple[ATok, ...]
+    hits: tuple[CHit, ...]
+    terms: dict[str, float]          # terms_of(toks)
+    length: int                      # words that are not stop words
+    words: frozenset[str]            # the field's words (not numbers)
+
+
+# Per distinct word of the offers. Bounded: cleared when full (a national catalogue has a few hundred thousand
+# distinct words; the analyser's own cache keeps the rest).
 _WORDS_MAX = 300_000
-_words: dict[str, tuple[ATok, tuple[tuple[str, float], ...] | None]] = {}
+_words: dict[str, _Word] = {}
 
 
-def _word(s: str) -> tuple[ATok, tuple[tuple[str, float], ...] | None]:
+def _word(s: str) -> _Word:
     got = _words.get(s)
     if got is None:
         if s.isdigit() or not s.isalpha():
-            got = (ATok(s, None, True), None)
+            got = _Word(ATok(s, None, True), None, (), False)
         else:
             info = default_analyzer().analyse(s)
             tagger = default_tagger()
-            got = (ATok(s, info, s in STOP_WORDS), tagger.base(info) if tagger.could_evoke(info) else None)
+            tok = ATok(s, info, s in STOP_WORDS)
+            got = _Word(tok, tagger.base(info) if tagger.could_evoke(info) else None,
+                        tuple(terms_of([tok]).items()), not tok.stop)
         if len(_words) >= _WORDS_MAX:
             _words.clear()
         _words[s] = got
@@ -317,36 +371,53 @@ def _word(s: str) -> tuple[ATok, tuple[tuple[str, float], ...] | None]:
 
 
 @lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
-def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
-    """Tokens and concept hits of one offer field (cached: many fields repeat).
+def field_analysis(text: str) -> FieldAnalysis:
+    """Tokens, concept hits and BM25 terms of one offer field (cached: many fields repeat).
 
     One pass over the words and the clause punctuation gives the tokens, the clause starts (as
-    text.clause_starts finds them) and the tokens that follow a comma (for damp_lists)."""
+    text.clause_starts finds them) and the tokens that follow a comma (for damp_lists); the terms are
+    counted per distinct word."""
     surfaces: list[str] = []
     clauses: set[int] = set()
     commas: set[int] = set()
-    punct = comma = False
-    for x in _WORD_OR_STOP.findall(normalize(text)):
-        if x in _PUNCT:
-            punct = True
-            comma = comma or x == ","
-            continue
-        if surfaces:
-            if punct or x in CLAUSE_WORDS:
+    gap = ""
+    pieces = _CLAUSE_SPLIT.split(normalize(text))
+    for k in range(0, len(pieces), 2):   # text, punctuation, text, ...
+        ws = WORD_RE.findall(pieces[k])
+        if ws:
+            if surfaces:
                 clauses.add(len(surfaces))
-            if comma:
-                commas.add(len(surfaces))
-        punct = comma = False
-        surfaces.append(x)
-    toks: list[ATok] = []
-    at: list[tuple[int, tuple[tuple[str, float], ...]]] = []
-    for i, s in enumerate(surfaces):
-        tok, evoked = _words.get(s) or _word(s)
-        toks.append(tok)
-        if evoked is not None:
-            at.append((i, evoked))
-    hits = default_tagger().tag(toks, clauses, at=at) if at else []
-    return tuple(toks), tuple(damp_lists(hits, surfaces, commas))
+                if "," in gap:
+                    commas.add(len(surfaces))
+            surfaces.extend(ws)
+            gap = ""
+        if k + 1 < len(pieces):
+            gap += pieces[k + 1]
+    if not CLAUSE_WORDS.isdisjoint(surfaces):
+        clauses.update(k for k, x in enumerate(surfaces) if x in CLAUSE_WORDS and k)
+    words = [_words.get(s) or _word(s) for s in surfaces]
+    toks = tuple(w.tok for w in words)
+    at = [(i, w.evoked) for i, w in enumerate(words) if w.evoked is not None]
+    hits = default_tagger().tag(list(toks), clauses, at=at) if at else []
+    terms: dict[str, float] = {}
+    length = 0
+    kept: list[str] = []
+    for s, c in Counter(surfaces).items():
+        w = _words[s]
+        if w.tok.info is None:
+            continue
+        kept.append(s)
+        if w.counted:
+            length += c
+        for t, v in w.terms:
+            terms[t] = terms.get(t, 0.0) + v * c
+    return FieldAnalysis(toks, tuple(damp_lists(hits, surfaces, commas)), terms, length, frozenset(kept))
+
+
+def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
+    """Tokens and concept hits of one offer field."""
+    fa = field_analysis(text)
+    return fa.toks, fa.hits
 
 
 # An offer that lists everything it touches ("samtaler om skilsmisse, sorg, mobning og angst") is about each

@@ -47,17 +47,18 @@ need names children, at least one child's age lies in [age_min, age_max]
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
 from array import array
 from datetime import UTC, datetime
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator, Sized
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .analysis import analyse_field, terms_of
+from .analysis import FieldAnalysis, field_analysis
 from .places import NATIONWIDE
 from .text import normalize, words
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY
@@ -125,9 +126,13 @@ def _q(x: float) -> float:
 
 def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
     """Languages from the record plus language words in its texts ("på arabisk")."""
+    return _languages(rec.get("languages") or (), set(words(" ".join(field_texts(rec).values()))))
+
+
+def _languages(given: Iterable[Any], words_: Iterable[str]) -> frozenset[str]:
     from .understand import LANGUAGES
-    out = {LANGUAGES.get(normalize(str(x)), normalize(str(x))) for x in (rec.get("languages") or ())}
-    for w in words(" ".join(field_texts(rec).values())):
+    out = {LANGUAGES.get(normalize(str(x)), normalize(str(x))) for x in given}
+    for w in words_:
         base = w[:-7] if w.endswith("talende") else w
         if base in LANGUAGES:
             out.add(LANGUAGES[base])
@@ -158,20 +163,26 @@ def analyse_offer(rec: dict[str, Any]) -> Doc:
 @lru_cache(maxsize=2048)
 def _analyse_texts(title: str, tags: str, target_group: str, description: str, langs: tuple[str, ...]) -> Doc:
     """Analysis of one offer's texts (cached: identical texts share one immutable Doc)."""
-    texts = {"title": title, "tags": tags, "target_group": target_group, "description": description}
+    fas = [field_analysis(title), field_analysis(tags), field_analysis(target_group), field_analysis(description)]
     per_term: dict[str, dict[str, float]] = {}
-    lens: dict[str, int] = {}
-    cx: dict[str, float] = {}
-    surfaces: set[str] = set()
-    for f in FIELDS:
-        toks, hits = analyse_field(texts[f])
-        surfaces.update(t.surface for t in toks if t.info is not None)
-        tf = terms_of(list(toks))
-        lens[f] = sum(1 for t in toks if t.info is not None and not t.stop)
-        for t, v in tf.items():
+    for f, fa in zip(FIELDS, fas):
+        for t, v in fa.terms.items():
             per_term.setdefault(t, {})[f] = v
+    concepts, surfaces = _offer_concepts(fas), _offer_words(fas)
+    return Doc(per_term, concepts, {f: fa.length for f, fa in zip(FIELDS, fas)}, surfaces,
+               _languages(langs, surfaces))
+
+
+def _offer_words(fas: list[FieldAnalysis]) -> frozenset[str]:
+    return fas[0].words.union(fas[1].words, fas[2].words, fas[3].words)
+
+
+def _offer_concepts(fas: list[FieldAnalysis]) -> dict[str, float]:
+    """An offer's concept strengths from its fields' hits (FIELDS order)."""
+    cx: dict[str, float] = {}
+    for f, fa in zip(FIELDS, fas):
         fw = CONCEPT_FIELD_W[f]
-        for h in hits:
+        for h in fa.hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
     xmax = max(cx.values(), default=0.0)
     concepts = {k: (1 - math.exp(-x)) * (1 - CONCEPT_FOCUS + CONCEPT_FOCUS * x / xmax)
@@ -179,9 +190,97 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
     # breadth normalisation: an offer about many needs is a weaker answer to each one
     mass = sum(concepts.values())
     nf = 1.0 / (1 - CONCEPT_B + CONCEPT_B * max(mass, CONCEPT_MASS0) / CONCEPT_MASS0)
-    concepts = {k: _q(v * nf) for k, v in concepts.items()}
-    return Doc(per_term, concepts, lens, frozenset(surfaces),
-               offer_languages({"languages": langs, **texts}))
+    return {k: _q(v * nf) for k, v in concepts.items()}
+
+
+# -- analysis in batches (a build) ------------------------------------------------------------------------------
+
+BATCH = 500                 # offers per batch
+PARALLEL_MIN = 20_000       # a catalogue this large is analysed by worker processes (when there is more than one CPU)
+
+
+class Batch(NamedTuple):
+    """The analysis of a batch of offers, in arrays (cheap to send from a worker process)."""
+    terms: list[str]            # the batch's words; ``rows`` index into it
+    rows: np.ndarray            # one entry per (word, offer, field), the fields of one (word, offer) together
+    offsets: np.ndarray         # the offer's position in the batch
+    fields: np.ndarray          # FIELDS index
+    tfs: np.ndarray             # term frequency in that field
+    lens: list[tuple[int, ...]]  # per offer: field lengths in FIELDS order
+    concepts: list[dict[str, float]]
+    langs: list[frozenset[str]]
+    words: frozenset[str]       # words written in the batch's offers
+
+
+def _analysis_input(rec: dict[str, Any]) -> tuple[str, str, str, str, tuple[str, ...]]:
+    texts = field_texts(rec)
+    return (texts["title"], texts["tags"], texts["target_group"], texts["description"],
+            tuple(str(x) for x in (rec.get("languages") or ())))
+
+
+def analyse_batch(inputs: list[tuple[str, str, str, str, tuple[str, ...]]]) -> Batch:
+    """``analyse_offer`` for a batch of offers (given as ``_analysis_input``), flattened into arrays."""
+    vocab: dict[str, int] = {}
+    ids = vocab.setdefault
+    rows: list[int] = []
+    offsets: list[int] = []
+    fields: list[int] = []
+    tfs: list[float] = []
+    lens: list[tuple[int, ...]] = []
+    concepts: list[dict[str, float]] = []
+    langs: list[frozenset[str]] = []
+    words: set[str] = set()
+    for k, (title, tags, target_group, description, given) in enumerate(inputs):
+        fas = [field_analysis(title), field_analysis(tags), field_analysis(target_group),
+               field_analysis(description)]
+        for f, fa in enumerate(fas):
+            terms = fa.terms
+            rows += [ids(t, len(vocab)) for t in terms]
+            tfs += terms.values()
+            fields += [f] * len(terms)
+            offsets += [k] * len(terms)
+        lens.append((fas[0].length, fas[1].length, fas[2].length, fas[3].length))
+        concepts.append(_offer_concepts(fas))
+        surfaces = _offer_words(fas)
+        langs.append(_languages(given, surfaces))
+        words |= surfaces
+    r, o, f_ = np.array(rows, np.int32), np.array(offsets, np.int32), np.array(fields, np.int8)
+    order = np.lexsort((f_, r, o))     # the fields of one (word, offer) together, in FIELDS order
+    return Batch(list(vocab), r[order], o[order], f_[order], np.array(tfs, np.float32)[order], lens, concepts,
+                 langs, frozenset(words))
+
+
+def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def build_processes(records: Iterable[Any]) -> int:
+    """Worker processes for a build: one per CPU (at most 4) for a large catalogue, else none."""
+    n = len(records) if isinstance(records, Sized) else 0
+    return min(os.cpu_count() or 1, 4) if n >= PARALLEL_MIN else 1
+
+
+def analysed_batches(records: Iterable[dict[str, Any]], processes: int | None = None
+                     ) -> Iterator[tuple[list[dict[str, Any]], Batch]]:
+    """(records, their Batch) in order. With more than one process the batches are analysed by worker
+    processes (matcher.workers), one batch ahead of the caller each, so memory stays bounded."""
+    if processes is None:
+        processes = build_processes(records)
+    chunks = _chunks(records, BATCH)
+    if processes <= 1:
+        for recs in chunks:
+            yield recs, analyse_batch([_analysis_input(r) for r in recs])
+        return
+    from .workers import Workers
+    with Workers(processes) as workers:
+        yield from workers.map("analyse_batch", chunks, lambda recs: [_analysis_input(r) for r in recs])
 
 
 _FW = np.array([FIELD_W[f] for f in FIELDS])
@@ -276,31 +375,27 @@ class Postings:
 
 
 class _Staging:
-    """Word postings of a build, kept per field until the average field lengths are known."""
+    """Word postings of a build, kept per field until the average field lengths are known: one entry per
+    (word, offer, field), the entries of one (word, offer) next to each other."""
 
     def __init__(self) -> None:
-        self.rows, self.slots, self.fields, self.tfs = array("i"), array("i"), array("b"), array("f")
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, row: int, slot: int, fields: dict[str, float]) -> None:
-        for f, tf in fields.items():     # in FIELDS order (the analysis fills them in that order)
-            self.rows.append(row)
-            self.slots.append(slot)
-            self.fields.append(_FIELD_NO[f])
-            self.tfs.append(tf)
+    def extend(self, rows: np.ndarray, slots: np.ndarray, fields: np.ndarray, tfs: np.ndarray) -> None:
+        self.parts.append((rows.astype(np.int32), slots.astype(np.int32), fields.astype(np.int8),
+                           tfs.astype(np.float32)))
 
     def values(self, lens: np.ndarray, avg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, slots, BM25 saturation values) with one entry per (word, offer); see the module docstring."""
-        rows = np.frombuffer(self.rows, np.int32).copy()
-        slots = np.frombuffer(self.slots, np.int32).copy()
-        fields = np.frombuffer(self.fields, np.int8)
-        tfs = np.frombuffer(self.tfs, np.float32)
+        rows, slots, fields, tfs = (np.concatenate([p[k] for p in self.parts]) if self.parts
+                                    else np.zeros(0, (np.int32, np.int32, np.int8, np.float32)[k]) for k in range(4))
+        self.parts = []
         parts = np.empty(len(rows))
         step = 1 << 20   # in blocks, so the temporaries stay small
         for a in range(0, len(rows), step):
             f, s = fields[a:a + step], slots[a:a + step]
             parts[a:a + step] = _FW[f] * tfs[a:a + step] / (1 - _FB[f] + _FB[f] * lens[s, f] / avg[f])
         del fields, tfs
-        self.rows = self.slots = self.fields = self.tfs = None  # type: ignore[assignment]  # free the staging memory
         if len(rows) == 0:
             return rows, slots, np.zeros(0, np.float32)
         start = np.flatnonzero(np.concatenate([[True], (rows[1:] != rows[:-1]) | (slots[1:] != slots[:-1])]))
@@ -346,13 +441,30 @@ class Index:
 
     # -- building -----------------------------------------------------------
     @classmethod
-    def build(cls, records: Iterable[dict[str, Any]]) -> Index:
+    def build(cls, records: Iterable[dict[str, Any]], processes: int | None = None) -> Index:
+        """An index of the records. Their texts are analysed in batches, by ``processes`` worker processes
+        (default: one per CPU for a large catalogue, none for a small one); each batch is staged as arrays and
+        dropped."""
         idx = cls()
         idx._staging = _Staging()
         staged_areas = (array("i"), array("i"))
         staged_concepts = (array("i"), array("i"), array("f"))
-        for rec in records:
-            idx._add_slot(rec, analyse_offer(rec), staged_areas, staged_concepts)
+        row = idx.post.row
+        for recs, batch in analysed_batches(records, processes):
+            base = len(idx.records)
+            for k, rec in enumerate(recs):
+                slot = idx._new_slot(rec, batch.lens[k], batch.concepts[k], batch.langs[k])
+                for a in rec.get("areas") or ():
+                    staged_areas[0].append(idx.areas.row(a))
+                    staged_areas[1].append(slot)
+                for c, v in batch.concepts[k].items():
+                    if v >= CONCEPT_POSTING_MIN:
+                        staged_concepts[0].append(idx.cpost.row(c))
+                        staged_concepts[1].append(slot)
+                        staged_concepts[2].append(v)
+            idx.surface_vocab.update(batch.words)
+            rows = np.array([row(t) for t in batch.terms], np.int32)
+            idx._staging.extend(rows[batch.rows], batch.offsets + base, batch.fields, batch.tfs)
         idx._finish_build(staged_areas, staged_concepts)
         return idx
 
@@ -379,7 +491,16 @@ class Index:
     def avglen(self, f: str) -> float:
         return round(max(1.0, self.len_sum[f] / max(1, self.n_alive)), 2)
 
-    def _add_slot(self, rec: dict[str, Any], doc: Doc, staged_areas=None, staged_concepts=None) -> int:
+    def _add_slot(self, rec: dict[str, Any], doc: Doc) -> int:
+        """An edit: a new slot with its postings at the current average field lengths."""
+        slot = self._new_slot(rec, tuple(doc.lens.get(f, 0) for f in FIELDS), doc.concepts, doc.langs)
+        self.surface_vocab.update(doc.surfaces)
+        self._post(slot, rec, doc)
+        return slot
+
+    def _new_slot(self, rec: dict[str, Any], lens: tuple[int, ...], concepts: dict[str, float],
+                  langs: frozenset[str]) -> int:
+        """A slot for the record (a previous slot of the same id is tombstoned), without its postings."""
         oid = rec.get("id")
         if oid in self.slot_of:
             self.remove(oid)
@@ -397,36 +518,16 @@ class Index:
         self.fmt.append(bits)
         self.free.append(is_free(rec.get("cost")))
         self.prior.append(_prior(rec))
-        for f in FIELDS:
-            n = doc.lens.get(f, 0)
+        for f, n in zip(FIELDS, lens):
             self.lens.append(n)
             self.len_sum[f] += n
         self.n_alive += 1
-        self.langs.append(self._lang_intern.setdefault(doc.langs, doc.langs))
-        self.concepts_of.append(doc.concepts)
-        for c in doc.concepts:
+        self.langs.append(self._lang_intern.setdefault(langs, langs))
+        self.concepts_of.append(concepts)
+        for c in concepts:
             self.cdf[c] = self.cdf.get(c, 0) + 1
-        self.surface_vocab.update(doc.surfaces)
         self._masks.clear()
-        if self._staging is not None:
-            self._stage(slot, rec, doc, staged_areas, staged_concepts)
-        else:
-            self._post(slot, rec, doc)
         return slot
-
-    def _stage(self, slot: int, rec: dict[str, Any], doc: Doc, staged_areas, staged_concepts) -> None:
-        assert self._staging is not None
-        row, add = self.post.row, self._staging.add
-        for t, fields in doc.terms.items():
-            add(row(t), slot, fields)
-        for a in rec.get("areas") or ():
-            staged_areas[0].append(self.areas.row(a))
-            staged_areas[1].append(slot)
-        for c, a in doc.concepts.items():
-            if a >= CONCEPT_POSTING_MIN:
-                staged_concepts[0].append(self.cpost.row(c))
-                staged_concepts[1].append(slot)
-                staged_concepts[2].append(a)
 
     def _post(self, slot: int, rec: dict[str, Any], doc: Doc) -> None:
         """An edit's postings, with the BM25 values of the current average field lengths."""
