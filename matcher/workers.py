@@ -60,8 +60,7 @@ class Workers:
             item = next(it, None)
             if item is None:
                 break
-            assert proc.stdin is not None
-            _send(proc.stdin, (function, prepare(item)))
+            self._give(proc, function, prepare(item))
             inflight[k] = item
         while inflight[turn] is not None:
             proc = self.procs[turn]
@@ -76,9 +75,17 @@ class Workers:
             nxt = next(it, None)     # the worker gets its next item before we use its answer
             inflight[turn] = nxt
             if nxt is not None:
-                _send(proc.stdin, (function, prepare(nxt)))
+                self._give(proc, function, prepare(nxt))
             yield done, result  # type: ignore[misc]
             turn = (turn + 1) % len(self.procs)
+
+    @staticmethod
+    def _give(proc: subprocess.Popen, function: str, args: Any) -> None:
+        assert proc.stdin is not None
+        try:
+            _send(proc.stdin, (function, args))
+        except OSError:   # a broken pipe: the worker is gone
+            raise RuntimeError("a build worker stopped (see its error output)") from None
 
     def close(self) -> None:
         for proc in self.procs:

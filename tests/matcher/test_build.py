@@ -1,0 +1,68 @@
+"""A build analyses offers in batches, in worker processes for a large catalogue; the index is the same."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher import MatchEngine
+from matcher.rank import Index, build_processes
+from matcher.workers import Workers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def recs() -> list[dict]:
+    return list(generate.records(1100, 3))
+
+
+def _same(a: Index, b: Index) -> None:
+    for name in ("post", "cpost", "areas"):
+        pa, pb = getattr(a, name), getattr(b, name)
+        assert pa.names == pb.names, name
+        for part in ("indptr", "slots", "vals"):
+            assert np.array_equal(getattr(pa, part), getattr(pb, part)), (name, part)
+    assert a.df == b.df and a.cdf == b.cdf
+    assert a.concepts_of == b.concepts_of and a.langs == b.langs
+    assert np.array_equal(a.lens.view(), b.lens.view()) and a.surface_vocab == b.surface_vocab
+
+
+def test_worker_processes_build_the_same_index_as_one_process(recs):
+    _same(Index.build(recs, processes=1), Index.build(recs, processes=2))
+
+
+def test_worker_processes_keep_the_order_with_an_uneven_last_batch(recs):
+    # 3 workers, 1,500 offers in batches of 500 and a duplicate id at the end (it replaces the first)
+    more = recs + [dict(recs[0], title="Lektiecafé for store børn")]
+    one, three = Index.build(more, processes=1), Index.build(more, processes=3)
+    _same(one, three)
+    assert three.records[three.slot_of[recs[0]["id"]]]["title"] == "Lektiecafé for store børn"
+
+
+def test_the_matches_of_a_parallel_build_are_the_ones_of_a_serial_build(recs):
+    serial, parallel = MatchEngine(), MatchEngine()
+    serial.rebuild(recs)
+    parallel._index = Index.build(recs, processes=2)
+    for q in ("lektiehjælp til en dreng på 9 i Aarhus", "mor med angst og to små børn, ensomhed"):
+        assert [h.offer_id for h in serial.match(q).results] == [h.offer_id for h in parallel.match(q).results]
+
+
+def test_only_a_large_catalogue_is_built_in_worker_processes():
+    assert build_processes([{}] * 100) == 1
+    assert build_processes(iter([])) == 1     # a stream of unknown length: in process
+
+
+def test_a_failing_worker_raises_in_the_caller_instead_of_hanging():
+    with Workers(1) as workers, pytest.raises(AttributeError):
+        list(workers.map("no_such_function", [[1], [2]], lambda x: x))
+
+
+def test_a_worker_that_dies_is_reported():
+    with Workers(1) as workers:
+        workers.procs[0].kill()
+        with pytest.raises(RuntimeError, match="build worker stopped"):
+            list(workers.map("analyse_batch", [[("a", "", "", "", ())]], lambda x: x))
