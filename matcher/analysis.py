@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from itertools import pairwise
@@ -75,6 +76,7 @@ class ConceptTagger:
                 else:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
+        self._all_seconds = frozenset().union(*self._seconds.values())
         self._starts = frozenset(self.single) | frozenset(self.phrases)
         self._strong_parts = frozenset(st for st, kw in self.single.items() if any(w >= PART_MIN_WEIGHT for _k, w in kw))
 
@@ -88,6 +90,10 @@ class ConceptTagger:
                 lst[i] = (k, max(old, w))
                 return
         lst.append((key, w))
+
+    def could_go_on(self, info: WordInfo) -> bool:
+        """Whether a word can be the second word of a phrase."""
+        return info.stem in self._all_seconds or bool(info.parts and not self._all_seconds.isdisjoint(info.parts))
 
     def could_evoke(self, info: WordInfo) -> bool:
         """Whether a word can start a concept hit (its stem, its surface, a strong compound part or the first
@@ -114,15 +120,17 @@ class ConceptTagger:
                         found[key] = pw
         return tuple(found.items())
 
-    def tag(self, toks: list[ATok], clauses: frozenset[int] | set[int] = frozenset(),
+    def tag(self, toks: Sequence[ATok], clauses: frozenset[int] | set[int] = frozenset(),
             negated: list[tuple[int, int]] | None = None,
-            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None) -> list[CHit]:
+            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None,
+            goes_on: set[int] | None = None) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
         not reach across a clause boundary. ``negated`` (optional): receives the
         token spans (start, end) of the dropped, negated hits. ``at`` (optional): the tokens that
-        ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already."""
+        ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already; ``goes_on``
+        (optional): the indices of the tokens that ``could_go_on`` a phrase."""
         hits: list[CHit] = []
         phrases = self.phrases
         seconds = self._seconds
@@ -133,7 +141,7 @@ class ConceptTagger:
         neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")
         kept_end = 0  # end of the kept hits so far (a kept term may include the negation: "ikke råd")
         new = tuple.__new__
-        quiet = all(t.surface not in NEGATIONS for t in toks)   # no negation rule can apply
+        quiet = NEGATIONS.isdisjoint([t.surface for t in toks])   # no negation rule can apply
         for i, evoked in at:
             t = toks[i]
             info = t.info
@@ -141,7 +149,8 @@ class ConceptTagger:
             st = info.stem
             i1 = i + 1
             cands = phrases.get(st)
-            if cands is not None and not self._second_near(toks, i, seconds[st]):
+            if cands is not None and ((goes_on is not None and i + 1 not in goes_on and i + 2 not in goes_on)
+                                      or not self._second_near(toks, i, seconds[st])):
                 cands = None     # no phrase can go on from here (most phrase starts are common words)
             if cands is None and (quiet or not neg_end or i - neg_end > 2):
                 # the common case, in short: no phrase starts here, and no negation, filler or subject stands
@@ -197,7 +206,7 @@ class ConceptTagger:
         return hits
 
     @staticmethod
-    def _second_near(toks: list[ATok], i: int, second: frozenset[str]) -> bool:
+    def _second_near(toks: Sequence[ATok], i: int, second: frozenset[str]) -> bool:
         """Whether a phrase with one of these second words may go on from token i (see _match_phrase)."""
         n = len(toks)
         if i + 1 >= n:
@@ -213,7 +222,7 @@ class ConceptTagger:
         return far is not None and (far.stem in second or bool(far.parts and not second.isdisjoint(far.parts)))
 
     @staticmethod
-    def _match_phrase(toks: list[ATok], i: int, stems: tuple[str, ...]) -> int:
+    def _match_phrase(toks: Sequence[ATok], i: int, stems: tuple[str, ...]) -> int:
         """End index if ``stems`` match from token i (one extra token allowed)."""
         j = i + 1
         skipped = 0
@@ -233,7 +242,7 @@ class ConceptTagger:
         return j
 
     @staticmethod
-    def _post_negated(toks: list[ATok], i: int, clauses) -> int:
+    def _post_negated(toks: Sequence[ATok], i: int, clauses) -> int:
         """Index of a negation that follows token i as its finite verb in a main
         clause ("mor drikker ikke"), else 0."""
         if i == 0 or i in clauses or toks[i - 1].surface not in _SUBJECTS:
@@ -250,7 +259,7 @@ class ConceptTagger:
         return 0
 
     @staticmethod
-    def _continues(toks: list[ATok], a: int, i: int, clauses) -> bool:
+    def _continues(toks: Sequence[ATok], a: int, i: int, clauses) -> bool:
         """Tokens a..i-1 only link token i to the negated term that ends at a
         ("ingen vold eller misbrug", "ingen tegn på misbrug af alkohol")."""
         if i <= a or i - a > 2:
@@ -261,7 +270,7 @@ class ConceptTagger:
         return all(toks[k].surface in _NEG_FILLERS or toks[k].surface in _COORD for k in range(a, i))
 
     @staticmethod
-    def _negated(toks: list[ATok], i: int, clauses=frozenset()) -> bool:
+    def _negated(toks: Sequence[ATok], i: int, clauses=frozenset()) -> bool:
         j = i - 1
         gap = 0
         while j >= 0 and gap <= 3:
@@ -335,8 +344,11 @@ class _Word(NamedTuple):
     """What the analysis of an offer needs to know of one distinct word."""
     tok: ATok
     evoked: Evoked | None            # ConceptTagger.base, if the word could evoke a concept
-    terms: tuple[tuple[str, float], ...]  # its BM25 terms with their counts (as terms_of counts them)
+    term: str | None                 # its BM25 term (its stem), as terms_of counts it
+    part_terms: tuple[str, ...]      # its compound parts' terms (counted half)
     counted: bool                    # counts towards the field length (a word, not a stop word)
+    is_word: bool                    # a word, not a number
+    goes_on: bool                    # ConceptTagger.could_go_on
 
 
 class FieldAnalysis(NamedTuple):
@@ -357,13 +369,15 @@ def _word(s: str) -> _Word:
     got = _words.get(s)
     if got is None:
         if s.isdigit() or not s.isalpha():
-            got = _Word(ATok(s, None, True), None, (), False)
+            got = _Word(ATok(s, None, True), None, None, (), False, False, False)
         else:
             info = default_analyzer().analyse(s)
             tagger = default_tagger()
             tok = ATok(s, info, s in STOP_WORDS)
-            got = _Word(tok, tagger.base(info) if tagger.could_evoke(info) else None,
-                        tuple(terms_of([tok]).items()), not tok.stop)
+            term = info.stem if terms_of([tok]) else None
+            got = _Word(tok, tagger.base(info) if tagger.could_evoke(info) else None, term,
+                        tuple(p for p in info.parts if p != info.stem and p not in STOP_WORDS) if term else (),
+                        not tok.stop, True, tagger.could_go_on(info))
         if len(_words) >= _WORDS_MAX:
             _words.clear()
         _words[s] = got
@@ -396,22 +410,17 @@ def field_analysis(text: str) -> FieldAnalysis:
     if not CLAUSE_WORDS.isdisjoint(surfaces):
         clauses.update(k for k, x in enumerate(surfaces) if x in CLAUSE_WORDS and k)
     words = [_words.get(s) or _word(s) for s in surfaces]
-    toks = tuple(w.tok for w in words)
+    toks = tuple([w.tok for w in words])
     at = [(i, w.evoked) for i, w in enumerate(words) if w.evoked is not None]
-    hits = default_tagger().tag(list(toks), clauses, at=at) if at else []
-    terms: dict[str, float] = {}
-    length = 0
-    kept: list[str] = []
-    for s, c in Counter(surfaces).items():
-        w = _words[s]
-        if w.tok.info is None:
-            continue
-        kept.append(s)
-        if w.counted:
-            length += c
-        for t, v in w.terms:
-            terms[t] = terms.get(t, 0.0) + v * c
-    return FieldAnalysis(toks, tuple(damp_lists(hits, surfaces, commas)), terms, length, frozenset(kept))
+    hits = default_tagger().tag(toks, clauses, at=at, goes_on={i for i, w in enumerate(words) if w.goes_on}) \
+        if at else []
+    terms: dict[str, float] = Counter([w.term for w in words if w.term])  # type: ignore[assignment]
+    for w in [w for w in words if w.part_terms]:
+        for t in w.part_terms:
+            terms[t] = terms.get(t, 0) + 0.5
+    length = sum([w.counted for w in words])
+    kept = frozenset([s for s in set(surfaces) if _words[s].is_word])
+    return FieldAnalysis(toks, tuple(damp_lists(hits, surfaces, commas)), dict(terms), length, kept)
 
 
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:
