@@ -101,10 +101,10 @@ def is_free(cost: Any) -> bool:
     return "gratis" in c or c.strip() in ("0", "0 kr", "0 kr.", "ingen", "ingen betaling")
 
 
-def _freshness(assured_at: Any) -> float:
+def _freshness(assured_at: Any, now: datetime | None = None) -> float:
     if not isinstance(assured_at, datetime):
         return 0.0
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     a = assured_at if assured_at.tzinfo else assured_at.replace(tzinfo=UTC)
     days = (now - a).total_seconds() / 86400
     return max(0.0, min(1.0, 1 - days / 730))
@@ -210,16 +210,35 @@ class Batch(NamedTuple):
     concepts: list[dict[str, float]]
     langs: list[frozenset[str]]
     words: frozenset[str]       # words written in the batch's offers
+    slots: list[tuple[int, int, int, bool, float]]  # per offer: slot_values
 
 
-def _analysis_input(rec: dict[str, Any]) -> tuple[str, str, str, str, tuple[str, ...]]:
+def slot_values(rec: dict[str, Any], now: datetime | None = None) -> tuple[int, int, int, bool, float]:
+    """An offer's eligibility and prior columns: age_min, age_max, format bits, free, prior."""
+    amin, amax = rec.get("age_min"), rec.get("age_max")
+    bits = 0
+    for f in rec.get("formats") or ():
+        bits |= FORMAT_BITS.get(normalize(str(f)), 0)
+    return (NO_MIN if amin is None else max(-1, min(int(amin), 998)),
+            NO_MAX if amax is None else max(-1, min(int(amax), 998)),
+            bits, is_free(rec.get("cost")), _prior(rec, now))
+
+
+_SLOT_FIELDS = ("age_min", "age_max", "formats", "cost", "elements_count", "assured_at")
+
+
+AnalysisInput = tuple[str, str, str, str, tuple[str, ...], dict[str, Any]]
+
+
+def _analysis_input(rec: dict[str, Any]) -> AnalysisInput:
     texts = field_texts(rec)
     return (texts["title"], texts["tags"], texts["target_group"], texts["description"],
-            tuple(str(x) for x in (rec.get("languages") or ())))
+            tuple(str(x) for x in (rec.get("languages") or ())), {k: rec.get(k) for k in _SLOT_FIELDS})
 
 
-def analyse_batch(inputs: list[tuple[str, str, str, str, tuple[str, ...]]]) -> Batch:
-    """``analyse_offer`` for a batch of offers (given as ``_analysis_input``), flattened into arrays."""
+def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
+    """``analyse_offer`` and ``slot_values`` for a batch of offers (given as ``_analysis_input``), flattened
+    into arrays."""
     vocab: dict[str, int] = {}
     ids = vocab.setdefault
     rows: list[int] = []
@@ -230,7 +249,9 @@ def analyse_batch(inputs: list[tuple[str, str, str, str, tuple[str, ...]]]) -> B
     concepts: list[dict[str, float]] = []
     langs: list[frozenset[str]] = []
     words: set[str] = set()
-    for k, (title, tags, target_group, description, given) in enumerate(inputs):
+    now = datetime.now(UTC)
+    slots = [slot_values(facts, now) for *_texts, facts in inputs]
+    for k, (title, tags, target_group, description, given, _facts) in enumerate(inputs):
         fas = [field_analysis(title), field_analysis(tags), field_analysis(target_group),
                field_analysis(description)]
         for f, fa in enumerate(fas):
@@ -247,7 +268,7 @@ def analyse_batch(inputs: list[tuple[str, str, str, str, tuple[str, ...]]]) -> B
     r, o, f_ = np.array(rows, np.int32), np.array(offsets, np.int32), np.array(fields, np.int8)
     order = np.lexsort((f_, r, o))     # the fields of one (word, offer) together, in FIELDS order
     return Batch(list(vocab), r[order], o[order], f_[order], np.array(tfs, np.float32)[order], lens, concepts,
-                 langs, frozenset(words))
+                 langs, frozenset(words), slots)
 
 
 def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -453,7 +474,7 @@ class Index:
         for recs, batch in analysed_batches(records, processes):
             base = len(idx.records)
             for k, rec in enumerate(recs):
-                slot = idx._new_slot(rec, batch.lens[k], batch.concepts[k], batch.langs[k])
+                slot = idx._new_slot(rec, batch.lens[k], batch.concepts[k], batch.langs[k], batch.slots[k])
                 for a in rec.get("areas") or ():
                     staged_areas[0].append(idx.areas.row(a))
                     staged_areas[1].append(slot)
@@ -499,7 +520,7 @@ class Index:
         return slot
 
     def _new_slot(self, rec: dict[str, Any], lens: tuple[int, ...], concepts: dict[str, float],
-                  langs: frozenset[str]) -> int:
+                  langs: frozenset[str], values: tuple[int, int, int, bool, float] | None = None) -> int:
         """A slot for the record (a previous slot of the same id is tombstoned), without its postings."""
         oid = rec.get("id")
         if oid in self.slot_of:
@@ -509,15 +530,12 @@ class Index:
         self.ids.append(oid)
         self.slot_of[oid] = slot
         self.alive.append(True)
-        amin, amax = rec.get("age_min"), rec.get("age_max")
-        self.age_min.append(NO_MIN if amin is None else max(-1, min(int(amin), 998)))
-        self.age_max.append(NO_MAX if amax is None else max(-1, min(int(amax), 998)))
-        bits = 0
-        for f in rec.get("formats") or ():
-            bits |= FORMAT_BITS.get(normalize(str(f)), 0)
+        amin, amax, bits, free, prior = values or slot_values(rec)
+        self.age_min.append(amin)
+        self.age_max.append(amax)
         self.fmt.append(bits)
-        self.free.append(is_free(rec.get("cost")))
-        self.prior.append(_prior(rec))
+        self.free.append(free)
+        self.prior.append(prior)
         for f, n in zip(FIELDS, lens):
             self.lens.append(n)
             self.len_sum[f] += n
@@ -661,13 +679,13 @@ class Index:
         return res
 
 
-def _prior(rec: dict[str, Any]) -> float:
+def _prior(rec: dict[str, Any], now: datetime | None = None) -> float:
     ec = rec.get("elements_count") or 0
     try:
         ec = max(0, min(11, int(ec)))
     except (TypeError, ValueError):
         ec = 0
-    return 1 + 0.04 * ec / 11 + 0.03 * _freshness(rec.get("assured_at"))
+    return 1 + 0.04 * ec / 11 + 0.03 * _freshness(rec.get("assured_at"), now)
 
 
 def related_concepts(concepts: Iterable[tuple[str, float]]) -> dict[str, tuple[float, str, bool]]:
