@@ -324,6 +324,14 @@ class Column:
         self.a[self.n] = value
         self.n += 1
 
+    def extend(self, values) -> None:
+        values = np.asarray(values, self.a.dtype)
+        need = self.n + len(values)
+        if need > len(self.a):
+            self.a = np.concatenate([self.a[:self.n], np.zeros(max(need, 2 * len(self.a)) - self.n, self.a.dtype)])
+        self.a[self.n:need] = values
+        self.n = need
+
     def view(self) -> np.ndarray:
         return self.a[:self.n]
 
@@ -473,8 +481,9 @@ class Index:
         row = idx.post.row
         for recs, batch in analysed_batches(records, processes):
             base = len(idx.records)
+            idx._new_slots(recs, batch)
             for k, rec in enumerate(recs):
-                slot = idx._new_slot(rec, batch.lens[k], batch.concepts[k], batch.langs[k], batch.slots[k])
+                slot = base + k
                 for a in rec.get("areas") or ():
                     staged_areas[0].append(idx.areas.row(a))
                     staged_areas[1].append(slot)
@@ -488,6 +497,34 @@ class Index:
             idx._staging.extend(rows[batch.rows], batch.offsets + base, batch.fields, batch.tfs)
         idx._finish_build(staged_areas, staged_concepts)
         return idx
+
+    def _new_slots(self, recs: list[dict[str, Any]], batch: Batch) -> None:
+        """``_new_slot`` for each record of a batch, in a few array operations."""
+        ids = [rec.get("id") for rec in recs]
+        if len(set(ids)) < len(ids) or not self.slot_of.keys().isdisjoint(ids):   # a repeated id replaces
+            for k, rec in enumerate(recs):
+                self._new_slot(rec, batch.lens[k], batch.concepts[k], batch.langs[k], batch.slots[k])
+            return
+        base = len(self.records)
+        self.records.extend(recs)
+        self.ids.extend(ids)
+        self.slot_of.update(zip(ids, range(base, base + len(ids))))
+        self.alive.extend([True] * len(ids))
+        for column, values in zip((self.age_min, self.age_max, self.fmt, self.free, self.prior), zip(*batch.slots)):
+            column.extend(values)
+        lens = np.array(batch.lens, np.int32).reshape(len(ids), len(FIELDS))
+        self.lens.extend(lens.ravel())
+        for f, total in zip(FIELDS, lens.sum(axis=0).tolist()):
+            self.len_sum[f] += total
+        self.n_alive += len(ids)
+        intern = self._lang_intern.setdefault
+        self.langs.extend([intern(langs, langs) for langs in batch.langs])
+        self.concepts_of.extend(batch.concepts)
+        cdf = self.cdf
+        for concepts in batch.concepts:
+            for c in concepts:
+                cdf[c] = cdf.get(c, 0) + 1
+        self._masks.clear()
 
     def _finish_build(self, staged_areas, staged_concepts) -> None:
         n = len(self.ids)

@@ -94,12 +94,9 @@ class Workers:
                     proc.stdin.close()
             except OSError:
                 pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for proc in self.procs:   # nothing is left to do for them: no need to wait for a clean exit
+            proc.kill()
+            proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
 
