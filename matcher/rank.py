@@ -129,10 +129,17 @@ def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
     return _languages(rec.get("languages") or (), set(words(" ".join(field_texts(rec).values()))))
 
 
+@lru_cache(maxsize=1)
+def _language_words() -> frozenset[str]:
+    """Every word _languages may take for a language ("arabisk", "arabisktalende")."""
+    from .understand import LANGUAGES
+    return frozenset(LANGUAGES) | frozenset(k + "talende" for k in LANGUAGES)
+
+
 def _languages(given: Iterable[Any], words_: Iterable[str]) -> frozenset[str]:
     from .understand import LANGUAGES
     out = {LANGUAGES.get(normalize(str(x)), normalize(str(x))) for x in given}
-    for w in words_:
+    for w in _language_words().intersection(words_):
         base = w[:-7] if w.endswith("talende") else w
         if base in LANGUAGES:
             out.add(LANGUAGES[base])
