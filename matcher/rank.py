@@ -290,9 +290,15 @@ def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[
 
 
 def build_processes(records: Iterable[Any]) -> int:
-    """Worker processes for a build: one per CPU (at most 4) for a large catalogue, else none."""
+    """Worker processes for a build: one per CPU (at most 4) for a large catalogue, else none (1: in process).
+    ``CIVILMATCH_BUILD_PROCESSES`` sets the number for a large catalogue (1: never use worker processes)."""
     n = len(records) if isinstance(records, Sized) else 0
-    return min(os.cpu_count() or 1, 4) if n >= PARALLEL_MIN else 1
+    if n < PARALLEL_MIN:
+        return 1
+    try:
+        return max(1, int(os.environ.get("CIVILMATCH_BUILD_PROCESSES", "")))
+    except ValueError:
+        return min(os.cpu_count() or 1, 4)
 
 
 def analysed_batches(records: Iterable[dict[str, Any]], processes: int | None = None
@@ -307,7 +313,13 @@ def analysed_batches(records: Iterable[dict[str, Any]], processes: int | None = 
             yield recs, analyse_batch([_analysis_input(r) for r in recs])
         return
     from .workers import Workers
-    with Workers(processes) as workers:
+    try:
+        workers = Workers(processes)
+    except OSError:   # no interpreter to start (an embedded Python): analyse in process
+        for recs in chunks:
+            yield recs, analyse_batch([_analysis_input(r) for r in recs])
+        return
+    with workers:
         yield from workers.map("analyse_batch", chunks, lambda recs: [_analysis_input(r) for r in recs])
 
 

@@ -48,8 +48,14 @@ class Workers:
 
     def __init__(self, processes: int) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
-        self.procs = [subprocess.Popen([sys.executable, "-m", "matcher.workers"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env=env) for _ in range(processes)]
+        self.procs: list[subprocess.Popen] = []
+        try:
+            for _ in range(processes):
+                self.procs.append(subprocess.Popen([sys.executable, "-m", "matcher.workers"], stdin=subprocess.PIPE,
+                                                   stdout=subprocess.PIPE, env=env))
+        except OSError:
+            self.close()
+            raise
 
     def map(self, function: str, items: Iterable[T], prepare: Callable[[T], Any]) -> Iterator[tuple[T, Any]]:
         """(item, function(prepare(item))) in the items' order; up to one item per worker in flight."""

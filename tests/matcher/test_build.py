@@ -66,3 +66,22 @@ def test_a_worker_that_dies_is_reported():
         workers.procs[0].kill()
         with pytest.raises(RuntimeError, match="build worker stopped"):
             list(workers.map("analyse_batch", [[("a", "", "", "", ())]], lambda x: x))
+
+
+def test_the_number_of_build_processes_can_be_set(monkeypatch):
+    monkeypatch.setenv("CIVILMATCH_BUILD_PROCESSES", "1")
+    assert build_processes([{}] * 50_000) == 1
+    monkeypatch.setenv("CIVILMATCH_BUILD_PROCESSES", "3")
+    assert build_processes([{}] * 50_000) == 3
+    monkeypatch.delenv("CIVILMATCH_BUILD_PROCESSES")
+    assert build_processes([{}] * 50_000) >= 1
+
+
+def test_without_an_interpreter_to_start_the_build_runs_in_process(recs, monkeypatch):
+    import matcher.workers
+
+    def no_interpreter(*a, **kw):
+        raise FileNotFoundError("python")
+
+    monkeypatch.setattr(matcher.workers.subprocess, "Popen", no_interpreter)
+    _same(Index.build(recs[:600], processes=1), Index.build(recs[:600], processes=2))
