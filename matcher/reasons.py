@@ -112,11 +112,9 @@ def _ages(ages: list[int]) -> str:
     return _join([f"{a}" if a else "under 1" for a in ages])
 
 
-def _offer_evidence(rec: dict[str, Any], fields: Iterable[str], texts: dict[str, str]
-                    ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
-    """Per concept, the offer's words that evoke it (with their stem); per stem, the offer's words."""
+def _concept_evidence(fields: Iterable[str], texts: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Per concept, the offer's words that evoke it (with their stem)."""
     concept_words: dict[str, list[tuple[str, str]]] = {}
-    stem_words: dict[str, list[str]] = {}
     for f in fields:
         toks, hits = analyse_field(texts[f])
         for h in hits:
@@ -124,12 +122,20 @@ def _offer_evidence(rec: dict[str, Any], fields: Iterable[str], texts: dict[str,
             surface = " ".join(t.surface for t in span)
             st = span[0].info.stem if len(span) == 1 and span[0].info is not None else ""
             concept_words.setdefault(h.key, []).append((surface, st))
+    return concept_words
+
+
+def _stem_evidence(fields: Iterable[str], texts: dict[str, str]) -> dict[str, list[str]]:
+    """Per stem (or compound part), the offer's words."""
+    stem_words: dict[str, list[str]] = {}
+    for f in fields:
+        toks, _hits = analyse_field(texts[f])
         for t in toks:
             if t.info is not None and not t.stop:
                 stem_words.setdefault(t.info.stem, []).append(t.surface)
                 for p in t.info.parts:
                     stem_words.setdefault(p, []).append(t.surface)
-    return concept_words, stem_words
+    return stem_words
 
 
 def _real_evidence(query_words: list[str], offer_words: list[tuple[str, str]]) -> bool:
@@ -151,7 +157,8 @@ def explain(need: Need, related: dict[str, tuple[float, str, bool]], rec: dict[s
     ``texts`` the offer's field texts; ``term_stems`` maps analysed query terms to the query word they came
     from (when known) so a shared stem can be checked for a collision.
     """
-    concept_words, stem_words = _offer_evidence(rec, fields, texts)
+    fields = tuple(fields)
+    concept_words = _concept_evidence(fields, texts)
     qwords = {c.key: list(c.words) for c in need.concepts}
     contrib = []
     for c, (w, src, direct) in related.items():
@@ -169,6 +176,7 @@ def explain(need: Need, related: dict[str, tuple[float, str, bool]], rec: dict[s
         out.append(f"Tilbuddet handler om {_label(c)}, som hænger sammen med {_label(src)}.")
     else:
         shared = []
+        stem_words = _stem_evidence(fields, texts)   # (only needed here: no concept links the two)
         for t in need.terms:
             ws = stem_words.get(t)
             if not ws:
