@@ -76,7 +76,6 @@ class ConceptTagger:
                 else:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
-        self._all_seconds = frozenset().union(*self._seconds.values())
         self._starts = frozenset(self.single) | frozenset(self.phrases)
         self._strong_parts = frozenset(st for st, kw in self.single.items() if any(w >= PART_MIN_WEIGHT for _k, w in kw))
 
@@ -90,10 +89,6 @@ class ConceptTagger:
                 lst[i] = (k, max(old, w))
                 return
         lst.append((key, w))
-
-    def could_go_on(self, info: WordInfo) -> bool:
-        """Whether a word can be the second word of a phrase."""
-        return info.stem in self._all_seconds or bool(info.parts and not self._all_seconds.isdisjoint(info.parts))
 
     def could_evoke(self, info: WordInfo) -> bool:
         """Whether a word can start a concept hit (its stem, its surface, a strong compound part or the first
@@ -122,15 +117,14 @@ class ConceptTagger:
 
     def tag(self, toks: Sequence[ATok], clauses: frozenset[int] | set[int] = frozenset(),
             negated: list[tuple[int, int]] | None = None,
-            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None,
-            goes_on: set[int] | None = None) -> list[CHit]:
+            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
         not reach across a clause boundary. ``negated`` (optional): receives the
         token spans (start, end) of the dropped, negated hits. ``at`` (optional): the tokens that
-        ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already; ``goes_on``
-        (optional): the indices of the tokens that ``could_go_on`` a phrase."""
+        ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already (it may leave
+        out a word that evokes nothing by itself and starts no phrase here)."""
         hits: list[CHit] = []
         phrases = self.phrases
         seconds = self._seconds
@@ -149,8 +143,7 @@ class ConceptTagger:
             st = info.stem
             i1 = i + 1
             cands = phrases.get(st)
-            if cands is not None and ((goes_on is not None and i + 1 not in goes_on and i + 2 not in goes_on)
-                                      or not self._second_near(toks, i, seconds[st])):
+            if cands is not None and not self._second_near(toks, i, seconds[st]):
                 cands = None     # no phrase can go on from here (most phrase starts are common words)
             if cands is None and (quiet or not neg_end or i - neg_end > 2):
                 # the common case, in short: no phrase starts here, and no negation, filler or subject stands
@@ -348,7 +341,7 @@ class _Word(NamedTuple):
     part_terms: tuple[str, ...]      # its compound parts' terms (counted half)
     counted: bool                    # counts towards the field length (a word, not a stop word)
     is_word: bool                    # a word, not a number
-    goes_on: bool                    # ConceptTagger.could_go_on
+    seconds: frozenset[str] | None   # if a phrase starts with the word: the second words of such phrases
 
 
 class FieldAnalysis(NamedTuple):
@@ -369,7 +362,7 @@ def _word(s: str) -> _Word:
     got = _words.get(s)
     if got is None:
         if s.isdigit() or not s.isalpha():
-            got = _Word(ATok(s, None, True), None, None, (), False, False, False)
+            got = _Word(ATok(s, None, True), None, None, (), False, False, None)
         else:
             info = default_analyzer().analyse(s)
             tagger = default_tagger()
@@ -377,7 +370,7 @@ def _word(s: str) -> _Word:
             term = info.stem if terms_of([tok]) else None
             got = _Word(tok, tagger.base(info) if tagger.could_evoke(info) else None, term,
                         tuple(p for p in info.parts if p != info.stem and p not in STOP_WORDS) if term else (),
-                        not tok.stop, True, tagger.could_go_on(info))
+                        not tok.stop, True, tagger._seconds.get(info.stem))
         if len(_words) >= _WORDS_MAX:
             _words.clear()
         _words[s] = got
@@ -411,9 +404,13 @@ def field_analysis(text: str) -> FieldAnalysis:
         clauses.update(k for k, x in enumerate(surfaces) if x in CLAUSE_WORDS and k)
     words = [_words.get(s) or _word(s) for s in surfaces]
     toks = tuple([w.tok for w in words])
-    at = [(i, w.evoked) for i, w in enumerate(words) if w.evoked is not None]
-    hits = default_tagger().tag(toks, clauses, at=at, goes_on={i for i, w in enumerate(words) if w.goes_on}) \
-        if at else []
+    tagger = default_tagger()
+    near = tagger._second_near
+    # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
+    # are common words, "i", "på", "har", that evoke nothing by themselves)
+    at = [(i, w.evoked or ()) for i, w in enumerate(words)
+          if w.evoked or (w.seconds is not None and near(toks, i, w.seconds))]
+    hits = tagger.tag(toks, clauses, at=at) if at else []
     terms: dict[str, float] = Counter([w.term for w in words if w.term])  # type: ignore[assignment]
     for w in [w for w in words if w.part_terms]:
         for t in w.part_terms:
