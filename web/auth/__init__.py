@@ -10,6 +10,7 @@ from catalog.services import (MAX_FAILED_LOGINS, AccountPending, InvalidData, au
                               end_sessions)
 
 from ..extensions import db, limiter
+from ..security import reports_unstorable, unstorable_errors
 from ..sessions import SESSION_VERSION_KEY, session_is_current, start_session  # noqa: F401 (used elsewhere)
 
 bp = Blueprint("auth", __name__)
@@ -32,6 +33,7 @@ LOGIN_PENDING = ("Du skal bekræfte din e-mailadresse, før du kan logge ind. Br
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reports_unstorable
 @limiter.limit("20 per minute", methods=["POST"])
 @limiter.limit("10 per minute", methods=["POST"], key_func=lambda: "login:" + (request.form.get("email") or "")
                .strip().lower()[:200])
@@ -45,6 +47,7 @@ def login():
             errors["email"] = "Skriv din e-mailadresse."
         if not password:
             errors["password"] = "Skriv din adgangskode."
+        errors.update({field: messages[0] for field, messages in unstorable_errors().items()})
         if not errors:
             try:
                 user = authenticate(db.session, email, password)
@@ -81,6 +84,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@reports_unstorable
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
 def password():
@@ -94,6 +98,7 @@ def password():
             change_password(db.session, user, request.form.get("current_password") or "", new)
         except InvalidData as exc:
             errors = {**exc.errors, **errors}
+        errors.update(unstorable_errors())
         if errors:
             db.session.rollback()
         else:

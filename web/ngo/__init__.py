@@ -17,7 +17,7 @@ from catalog.models import AUDIENCES, FORMATS, Offer, Organisation
 from catalog.services import InvalidData, VersionConflict
 
 from ..extensions import db, limiter
-from ..security import can_edit_offer, can_edit_organisation, roles_required
+from ..security import can_edit_offer, can_edit_organisation, reports_unstorable, roles_required, unstorable_errors
 from ..sessions import start_session
 from . import forms
 
@@ -68,6 +68,7 @@ def _dashboard_url(org_id: int | None) -> str:
 # --- sign-up -----------------------------------------------------------------------------------------------
 
 @bp.route("/signup", methods=["GET", "POST"])
+@reports_unstorable
 @limiter.limit("10 per minute", methods=["POST"])
 def signup():
     if current_user.is_authenticated:
@@ -80,7 +81,7 @@ def signup():
         # field errors, a likely twin and the "check your e-mail" answer are the same either way.
         password = request.form.get("password") or ""
         password2 = request.form.get("password2") or ""
-        errors = {}
+        errors = unstorable_errors()
         if not password2:
             errors.setdefault("password2", ["Gentag adgangskoden."])
         elif password != password2:
@@ -173,6 +174,7 @@ def dashboard():
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def organisation():
     org = _organisation_for_request()
@@ -183,11 +185,13 @@ def organisation():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = forms.org_form_values(request.form)
+        errors = unstorable_errors()
         try:
             services.update_organisation(db.session, org, forms.org_data(values))
         except InvalidData as exc:
+            errors = {**forms.org_errors(exc.errors), **errors}
+        if errors:
             db.session.rollback()
-            errors = forms.org_errors(exc.errors)
         else:
             db.session.commit()
             flash("Organisationens oplysninger er gemt.", "success")
@@ -216,6 +220,7 @@ def _offer_twins(offer: Offer):
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def new_offer():
     org = _organisation_for_request()
@@ -224,13 +229,17 @@ def new_offer():
     if request.method == "GET":
         return _render_offer_form(org=org, offer=None, values=forms.offer_values_from(None), errors={})
     values = forms.offer_form_values(request.form)
+    unstorable = unstorable_errors()
     try:
         offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft",
                                       check_evidence=True)
     except InvalidData as exc:
         db.session.rollback()
-        return _render_offer_form(org=org, offer=None, values=values, errors=forms.offer_errors(exc.errors),
-                                  status=422)
+        return _render_offer_form(org=org, offer=None, values=values,
+                                  errors={**forms.offer_errors(exc.errors), **unstorable}, status=422)
+    if unstorable:
+        db.session.rollback()
+        return _render_offer_form(org=org, offer=None, values=values, errors=unstorable, status=422)
     twins = _offer_twins(offer)
     if twins:
         db.session.rollback()
@@ -242,6 +251,7 @@ def new_offer():
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def edit_offer(offer_id: int):
     offer = _offer_or_abort(offer_id)
@@ -249,6 +259,9 @@ def edit_offer(offer_id: int):
     if request.method == "GET":
         return _render_offer_form(org=org, offer=offer, values=forms.offer_values_from(offer), errors={})
     values = forms.offer_form_values(request.form)
+    unstorable = unstorable_errors()
+    if unstorable:  # nothing is saved: the form comes back with the message beside the field
+        return _render_offer_form(org=org, offer=offer, values=values, errors=unstorable, status=422)
     version = values["version"]
     old_title, old_areas = offer.title, set(offer.areas)
     try:
