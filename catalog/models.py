@@ -45,6 +45,9 @@ class Organisation(Base):
     # "active", or "rejected"/"suspended" by an admin, with the reason its editors see
     standing: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     standing_reason: Mapped[str | None] = mapped_column(Text)
+    # Set while the sign-up that created it waits for its editor to confirm the e-mail address: deleted after
+    # this moment if nobody does (catalog.signup). None: a real organisation.
+    pending_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     users: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -193,6 +196,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set while a sign-up waits for the e-mail address to be confirmed: no login until then, deleted after this
+    # moment if nobody confirms it (catalog.signup). None: an account that may log in (if `active`).
+    pending_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -203,7 +209,12 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return bool(self.active)
+        return bool(self.active) and self.pending_until is None
+
+    @property
+    def pending(self) -> bool:
+        """Signed up, e-mail address not confirmed yet."""
+        return self.pending_until is not None
 
     @property
     def is_anonymous(self) -> bool:
@@ -287,12 +298,14 @@ class ShortlistItem(Base):
 
 
 class ConfirmLink(Base):
-    """A one-click "stadig korrekt" link sent in a reminder: stored hashed, expiring, usable once."""
+    """A one-time link sent by mail: stored hashed, expiring, usable once (catalog.links). Either a "stadig
+    korrekt" link in a reminder (`offer_id`) or a sign-up's e-mail confirmation (`user_id`)."""
     __tablename__ = "confirm_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)

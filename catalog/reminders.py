@@ -1,33 +1,34 @@
 """Reminders to confirm offers: who is due, one message per organisation, signed one-click links.
 
-A link carries a random token signed with the app's secret (itsdangerous, so a tampered or expired link is
-refused before the database is asked); only the token's SHA-256 is stored, and it confirms its one offer once.
+A link (catalog.links) carries a random token signed with the app's secret, so a tampered or expired link is
+refused before the database is asked; only the token's SHA-256 is stored, and it confirms its one offer once.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from . import mail, services
+from . import links, mail, services
 from .db import utcnow
 from .freshness import POLICY, months_before
+from .links import LinkRefused
 from .models import ConfirmLink, Offer, Organisation, User
 
+__all__ = ["LinkRefused", "confirm", "due_offers", "issue_link", "link_offer", "send_reminders"]
+
 SALT = "civilmatch-confirm-offer"
+_INVALID = "Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind."
+_EXPIRED = "Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side."
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SALT)
+def _kind() -> links.LinkKind:
+    # Built per call: the link validity is configurable (catalog.freshness.configure).
+    return links.LinkKind(
+        salt=SALT, max_age_seconds=POLICY.link_days * 86400, invalid=_INVALID, expired=_EXPIRED,
+        used=lambda at: f"Linket er allerede brugt. Tilbuddet blev bekræftet {at.day}/{at.month} {at.year}.")
 
 
 def due_offers(session: Session, now: datetime | None = None) -> list[Offer]:
@@ -35,7 +36,8 @@ def due_offers(session: Session, now: datetime | None = None) -> list[Offer]:
     reminded within the last REMIND_INTERVAL_DAYS."""
     now = now or utcnow()
     cutoff = months_before(now, POLICY.remind_months)
-    recent = select(ConfirmLink.offer_id).where(
+    recent = select(ConfirmLink.offer_id).where(  # (sign-up links have no offer: NULL would void NOT IN)
+        ConfirmLink.offer_id.is_not(None),
         ConfirmLink.created_at > now - timedelta(days=POLICY.remind_interval_days))
     query = (select(Offer).join(Organisation, Organisation.id == Offer.organisation_id)
              .where(Offer.status == "published", Organisation.verified.is_(True),
@@ -47,37 +49,14 @@ def due_offers(session: Session, now: datetime | None = None) -> list[Offer]:
 def issue_link(session: Session, offer: Offer, secret: str, now: datetime | None = None) -> str:
     """A new signed token confirming `offer` (valid LINK_DAYS, once)."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(24)
-    session.add(ConfirmLink(token_hash=_hash(token), offer_id=offer.id, created_at=now,
-                            expires_at=now + timedelta(days=POLICY.link_days)))
-    session.flush()
-    return _serializer(secret).dumps(token)
-
-
-class LinkRefused(Exception):
-    """Why a link did not confirm anything (Danish, for the page). ``gone``: it was real but is spent or expired
-    (410), as opposed to a link that was never one of ours (404)."""
-
-    def __init__(self, message: str, *, gone: bool = False) -> None:
-        super().__init__(message)
-        self.gone = gone
+    return links.issue(session, _kind(), secret, now=now, expires_at=now + timedelta(days=POLICY.link_days),
+                       offer_id=offer.id)
 
 
 def _find(session: Session, signed: str, secret: str, now: datetime) -> ConfirmLink:
-    try:
-        token = _serializer(secret).loads(signed, max_age=POLICY.link_days * 86400)
-    except SignatureExpired as exc:
-        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.", gone=True) from exc
-    except BadSignature as exc:
-        raise LinkRefused("Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.") from exc
-    link = session.scalar(select(ConfirmLink).where(ConfirmLink.token_hash == _hash(str(token))))
-    if link is None:
-        raise LinkRefused("Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.")
-    if link.used_at is not None:
-        raise LinkRefused("Linket er allerede brugt. Tilbuddet blev bekræftet "
-                          f"{link.used_at.day}/{link.used_at.month} {link.used_at.year}.", gone=True)
-    if link.expires_at < now:
-        raise LinkRefused("Linket er udløbet. Log ind, og bekræft tilbuddet på jeres side.", gone=True)
+    link = links.find(session, _kind(), signed, secret, now)
+    if link.offer_id is None:  # not a reminder's link
+        raise LinkRefused(_INVALID)
     return link
 
 
@@ -99,6 +78,7 @@ def confirm(session: Session, signed: str, secret: str, now: datetime | None = N
 
 def recipients(session: Session, org: Organisation) -> list[str]:
     editors = session.scalars(select(User.email).where(User.organisation_id == org.id, User.active.is_(True),
+                                                       User.pending_until.is_(None),
                                                        User.role == "ngo_editor").order_by(User.email)).all()
     return list(editors) or ([org.email] if org.email else [])
 

@@ -34,6 +34,10 @@ class InvalidData(ServiceError):
         super().__init__("Ugyldige data: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 
+class AccountPending(ServiceError):
+    """The password is right, but the account's e-mail address is not confirmed yet (catalog.signup)."""
+
+
 class VersionConflict(ServiceError):
     def __init__(self, current_version: int):
         self.current_version = current_version
@@ -280,7 +284,8 @@ _DUMMY_HASH: list[str] = []
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user with this e-mail and password, or None. Costs one password check whether or not the e-mail is
     known; after MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT (the caller
-    commits, so failures count across processes)."""
+    commits, so failures count across processes). The right password of a sign-up whose e-mail address is not
+    confirmed yet raises AccountPending: only who knows the password learns that."""
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         if not _DUMMY_HASH:
@@ -296,6 +301,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
         return None
+    if user.pending_until is not None:
+        raise AccountPending("Bekræft din e-mailadresse, før du logger ind.")
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
     if password_needs_rehash(user.password_hash):
@@ -323,30 +330,6 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         raise InvalidData(errors)
     user.password_hash = hash_password(new)
     end_sessions(user)
-
-
-def sign_up_organisation(session: Session, org_data: dict, user_data: dict) -> tuple[Organisation, User]:
-    """An NGO registers itself and its first editor. The organisation waits for an admin's verification."""
-    errors: dict[str, list[str]] = {}
-    try:
-        org_clean = _load(OrganisationSchema(), org_data)
-    except InvalidData as exc:
-        errors.update({f"organisation.{k}": v for k, v in exc.errors.items()})
-        org_clean = None
-    try:
-        _load(UserSchema(), {**user_data, "role": "ngo_editor"})
-    except InvalidData as exc:
-        errors.update({f"user.{k}": v for k, v in exc.errors.items()})
-    email = (user_data.get("email") or "").strip().lower()
-    if email_taken(session, email):
-        errors.setdefault("user.email", []).append(EMAIL_TAKEN)
-    if errors or org_clean is None:
-        raise InvalidData(errors)
-    org = Organisation(**org_clean, verified=False)
-    session.add(org)
-    session.flush()
-    user = create_user(session, {**user_data, "role": "ngo_editor"}, organisation=org)
-    return org, user
 
 
 # --- API tokens -----------------------------------------------------------------------------------------

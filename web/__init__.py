@@ -22,7 +22,7 @@ from catalog.redaction import RedactingFilter
 from . import admin, api, audit, auth, chat, embed, hsds, insights, ngo, offers
 from . import config as config_module
 from .extensions import api as openapi
-from .auth import session_is_current
+from .sessions import session_is_current
 from .extensions import csrf, db, limiter, login_manager
 from .http import error_response
 from .matching import MatchIndex, flush_coverage
@@ -128,7 +128,7 @@ def register_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, int(user_id))
         # A session from before the user's last logout or password change is over.
-        return user if user is not None and user.active and session_is_current(user) else None
+        return user if user is not None and user.is_active and session_is_current(user) else None
 
     csrf.init_app(app)
     limiter.init_app(app)

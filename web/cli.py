@@ -189,12 +189,16 @@ def serve(host: str, port: int, no_demo: bool):
 
 @main.command("purge")
 def purge_cmd():
-    """Delete conversations past their retention period."""
-    n = purge_expired(db.session, utcnow())
+    """Delete conversations past their retention period and sign-ups nobody confirmed in time."""
+    from catalog.signup import purge_pending
+
+    now = utcnow()
+    n = purge_expired(db.session, now)
+    signups = purge_pending(db.session, now)
     db.session.commit()
     db.session.close()
     after_purge(db.engine())
-    click.echo(f"{n} udløbne samtaler slettet.")
+    click.echo(f"{n} udløbne samtaler slettet. {signups} ubekræftede tilmeldinger slettet.")
 
 from .hsds.cli import register as _register_hsds  # noqa: E402
 _register_hsds(main)

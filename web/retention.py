@@ -1,5 +1,5 @@
-"""Retention inside the service: expired conversations are deleted on a schedule, not only when someone
-opens them or runs ``civilmatch purge``.
+"""Retention inside the service: expired conversations (and sign-ups nobody confirmed in time) are deleted on
+a schedule, not only when someone opens them or runs ``civilmatch purge``.
 
 A cheap clock check on each request (:class:`catalog.conversations.PurgeSchedule`) lets at most one request
 per ``CONVERSATION_PURGE_MINUTES`` (default 5) per process run the purge, in a session of its own, before the
@@ -14,6 +14,7 @@ from flask import Flask
 
 from catalog.conversations import PurgeSchedule, purge_expired
 from catalog.db import after_purge, utcnow
+from catalog.signup import purge_pending
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,14 @@ DEFAULT_MINUTES = 5.0
 
 
 def purge_now(app: Flask) -> int:
-    """Delete expired conversations now (own session, committed); the number deleted."""
+    """Delete expired conversations and stale pending sign-ups now (own session, committed); the number of
+    conversations deleted."""
     session = app.extensions["civilmatch.sessionmaker"]()
+    session.info["actor"] = "tidsplan"
     try:
-        n = purge_expired(session, utcnow())
+        now = utcnow()
+        n = purge_expired(session, now)
+        purge_pending(session, now)
         session.commit()
     except Exception:
         session.rollback()
@@ -48,4 +53,4 @@ def register(app: Flask) -> None:
         try:
             purge_now(app)
         except Exception as exc:  # never fail a request for the schedule; no data in the log line
-            log.warning("Scheduled purge of expired conversations failed: %s", type(exc).__name__)
+            log.warning("Scheduled purge of expired conversations and sign-ups failed: %s", type(exc).__name__)

@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 from catalog.db import utcnow
 from catalog.models import Offer, Organisation
@@ -102,6 +103,9 @@ MAX_JSON_DEPTH = 32
 # NUL can't be stored in PostgreSQL text; a lone surrogate can't be encoded as UTF-8 at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = "Teksten indeholder et tegn, der ikke kan bruges (et NUL-tegn eller et ugyldigt Unicode-tegn)."
+# Beside a form field: the character is taken out at the edge, nothing is saved, the form comes back.
+UNSTORABLE_FIELD_MESSAGE = ("Feltet indeholdt et tegn, der ikke kan bruges (et NUL-tegn eller et ugyldigt "
+                            "Unicode-tegn), så intet er gemt. Se feltet igennem, og send igen.")
 DEPTH_MESSAGE = f"JSON-data må højst være indlejret {MAX_JSON_DEPTH} niveauer."
 INVALID_JSON_MESSAGE = "Brødteksten er ikke gyldig JSON."
 
@@ -138,8 +142,47 @@ def _scan_json(value) -> dict[str, list[str]]:
     return errors
 
 
+def reports_unstorable(view):
+    """Mark an HTML form view that shows a field's unstorable character beside the field itself: for it the
+    edge takes such characters out of the form's values instead of refusing the request, and the view adds
+    :func:`unstorable_errors` to its own errors (answering 422 and writing nothing). Put it right under the
+    route decorator."""
+    view.reports_unstorable = True
+    return view
+
+
+def unstorable_errors() -> dict[str, list[str]]:
+    """The form fields of this request that held a NUL or a lone surrogate, with the Danish message."""
+    return {name: [UNSTORABLE_FIELD_MESSAGE] for name in g.get("unstorable_fields", ())}
+
+
+def _view_reports_unstorable() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "reports_unstorable", False))
+
+
+def _strip_form_and_flag() -> bool:
+    """For a view marked with reports_unstorable: the form without unstorable characters, the fields that
+    held them on g. False when a field's *name* holds one (not a field the page can point at)."""
+    cleaned, flagged = [], []
+    for key, value in request.form.items(multi=True):
+        if _UNSTORABLE.search(key):
+            return False
+        if _UNSTORABLE.search(value):
+            value = _UNSTORABLE.sub("", value)
+            if key not in flagged:
+                flagged.append(key)
+        cleaned.append((key, value))
+    if flagged:
+        request.form = ImmutableMultiDict(cleaned)  # (werkzeug caches the parsed form on the request)
+        request.__dict__.pop("values", None)
+        g.unstorable_fields = flagged
+    return True
+
+
 def check_request_edge() -> None:
-    """Reject NUL, lone surrogates and over-deep JSON before any view or database sees them."""
+    """Reject NUL, lone surrogates and over-deep JSON before any view or database sees them. An HTML form
+    whose view reports them beside its fields (reports_unstorable) gets them taken out and flagged instead."""
     errors: dict[str, list[str]] = {}
     if _UNSTORABLE.search(request.path):
         errors["path"] = [UNSTORABLE_MESSAGE]
@@ -148,9 +191,10 @@ def check_request_edge() -> None:
             errors.setdefault(_safe_name(key), []).append(UNSTORABLE_MESSAGE)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            for key, value in request.form.items(multi=True):
-                if _UNSTORABLE.search(key) or _UNSTORABLE.search(value):
-                    errors.setdefault(_safe_name(key), []).append(UNSTORABLE_MESSAGE)
+            if errors or not _view_reports_unstorable() or not _strip_form_and_flag():
+                for key, value in request.form.items(multi=True):
+                    if _UNSTORABLE.search(key) or _UNSTORABLE.search(value):
+                        errors.setdefault(_safe_name(key), []).append(UNSTORABLE_MESSAGE)
         elif request.is_json and request.content_length != 0:
             raw = request.get_data(cache=True)
             if raw.strip():

@@ -1,14 +1,14 @@
-"""The NGO path end to end in Chromium: sign up → add an offer with its 11 elements → publish → an admin
+"""The NGO path end to end in Chromium: sign up → confirm the e-mail address with the mailed link → add an offer with its 11 elements → publish → an admin
 verifies the organisation → the offer shows in /offers. A screenshot of each step is kept."""
 import pytest
 
 from catalog.elements import ELEMENTS
 from tests.browser.conftest import describe
-from tests.helpers import DEMO_PASSWORD
+from tests.helpers import DEMO_PASSWORD, signup_link
 
 
 @pytest.mark.browser
-def test_ngo_signs_up_publishes_an_offer_and_it_shows_in_the_catalogue(live_server, browser, page, factory,
+def test_ngo_signs_up_publishes_an_offer_and_it_shows_in_the_catalogue(app, live_server, browser, page, factory,
                                                                         shots, axe):
     page.goto(live_server + "/ngo/signup")
     shots("01-tilmelding", page)
@@ -26,7 +26,16 @@ def test_ngo_signs_up_publishes_an_offer_and_it_shows_in_the_catalogue(live_serv
     page.locator("#f-password").fill(DEMO_PASSWORD)
     page.get_by_label("Gentag adgangskoden").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Opret organisation").click()
-    page.wait_for_url("**/ngo/**")
+    page.get_by_role("heading", name="Tjek din e-mail").wait_for()
+    assert "solsikken@example.org" in page.content()
+    shots("03-tjek-din-email", page)
+    assert axe(page) == [], describe(axe(page))
+    page.goto(live_server + signup_link(app, "solsikken@example.org"))  # the link in the mail
+    shots("03-bekraeft-email", page)
+    assert axe(page) == [], describe(axe(page))
+    page.get_by_role("button", name="Bekræft og log ind").click()
+    page.wait_for_url("**/ngo/")
+    assert "Din e-mailadresse er bekræftet" in page.content()
     assert "Organisationen afventer godkendelse" in page.content()
     shots("03-oversigt", page)
 

@@ -123,6 +123,9 @@ MATRIX: dict[str, dict[str, str]] = {
     # is not one of ours is not there for anybody)
     "GET ngo.confirm_link": everyone("404"),
     "POST ngo.confirm_link_post": everyone("404"),
+    # the link in a sign-up's mail that confirms the e-mail address: likewise the signed link is the permission
+    "GET ngo.activate": everyone("404"),
+    "POST ngo.activate_post": everyone("404"),
     # the coverage map: caseworkers and admins; an organisation sees its own view
     "GET insights.index": CASEWORKER_PAGE,
     "GET insights.municipality": CASEWORKER_PAGE,

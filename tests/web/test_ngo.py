@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from catalog import services
 from catalog.elements import DISCLAIMER, ELEMENT_KEYS, ELEMENTS
 from catalog.models import Offer, Organisation, User
-from tests.helpers import DEMO_PASSWORD
+from tests.helpers import DEMO_PASSWORD, confirm_signup, mails_to
 
 SIGNUP = {
     "org_name": "Familiehuset Kolding", "org_cvr": "12345678",
@@ -89,16 +89,20 @@ def with_db(app, fn):
 
 # --- sign-up ---------------------------------------------------------------------------------------------
 
-def test_signup_creates_organisation_and_user_logs_in_and_says_verification_pending(app, client):
+def test_signup_mails_a_link_that_activates_the_account_logs_in_and_says_verification_pending(app, client):
     page = client.get("/ngo/signup")
     assert page.status_code == 200 and "Opret jeres organisation" in text(page)
 
     r = client.post("/ngo/signup", data=SIGNUP)
-    assert r.status_code == 302 and r.headers["Location"].endswith("/ngo/")
+    assert r.status_code == 200 and "Tjek din e-mail" in text(r)
+    assert client.get("/ngo/").status_code == 302  # not logged in before the address is confirmed
 
+    r = confirm_signup(app, client, "ane@familiehuset.example.org")
+    assert r.headers["Location"].endswith("/ngo/")
     dashboard = client.get("/ngo/")
     assert dashboard.status_code == 200  # logged in as the new editor
     body = text(dashboard)
+    assert "Din e-mailadresse er bekræftet" in body
     assert "Familiehuset Kolding" in body
     assert "afventer godkendelse" in body
     assert "før jeres tilbud vises for sagsbehandlere" in body
@@ -106,8 +110,8 @@ def test_signup_creates_organisation_and_user_logs_in_and_says_verification_pend
     def check(s):
         org = s.scalar(select(Organisation).where(Organisation.name == "Familiehuset Kolding"))
         user = s.scalar(select(User).where(User.email == "ane@familiehuset.example.org"))
-        return org.verified, org.cvr, user.role, user.organisation_id == org.id
-    assert with_db(app, check) == (False, "12345678", "ngo_editor", True)
+        return org.verified, org.cvr, user.role, user.organisation_id == org.id, org.pending_until, user.pending_until
+    assert with_db(app, check) == (False, "12345678", "ngo_editor", True, None, None)
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -140,22 +144,15 @@ def test_signup_bad_field_shows_danish_message_beside_it_keeps_input_and_writes_
         assert input_value(r, name) == data[name], name
     assert input_value(r, "password") == ""  # a password is never echoed back
     assert counts(app) == before
+    assert mails_to(app, data["user_email"]) == []  # and nothing is sent
     assert client.get("/ngo/").status_code == 302  # still not logged in
-
-
-def test_signup_with_an_email_already_in_use_writes_nothing(app, client, factory):
-    factory.user("caseworker", email="ane@familiehuset.example.org")
-    before = counts(app)
-    r = client.post("/ngo/signup", data=SIGNUP)
-    assert r.status_code == 422
-    assert field_error(r, "user_email") == "Der findes allerede en bruger med denne e-mailadresse."
-    assert counts(app) == before
 
 
 # --- the full path ----------------------------------------------------------------------------------------
 
 def test_signup_create_offer_with_elements_publish_verify_preview(app, client):
     client.post("/ngo/signup", data=SIGNUP)
+    confirm_signup(app, client, SIGNUP["user_email"])
     form = client.get("/ngo/offers/new")
     assert form.status_code == 200
     body = text(form)

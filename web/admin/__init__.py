@@ -30,8 +30,11 @@ def dashboard():
     s = db.session
     offers_by_status = dict(s.execute(select(Offer.status, func.count()).group_by(Offer.status)).all())
     users_by_role = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())
-    verified = dict(s.execute(select(Organisation.verified, func.count()).group_by(Organisation.verified)).all())
-    waiting = s.scalars(select(Organisation).where(Organisation.verified.is_(False))
+    verified = dict(s.execute(select(Organisation.verified, func.count()).where(Organisation.pending_until.is_(None))
+                              .group_by(Organisation.verified)).all())
+    # (sign-ups whose e-mail address is not confirmed yet wait for that first, not for an admin)
+    waiting = s.scalars(select(Organisation).where(Organisation.verified.is_(False),
+                                                   Organisation.pending_until.is_(None))
                         .order_by(Organisation.created_at, Organisation.id).limit(20)).all()
     recent = s.scalars(select(Offer).order_by(Offer.updated_at.desc(), Offer.id.desc()).limit(20)).all()
     return render_template("admin/dashboard.html",

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
 
-from catalog.services import InvalidData, MAX_FAILED_LOGINS, authenticate, change_password, end_sessions
+from catalog.services import (MAX_FAILED_LOGINS, AccountPending, InvalidData, authenticate, change_password,
+                              end_sessions)
 
 from ..extensions import db, limiter
+from ..security import reports_unstorable, unstorable_errors
+from ..sessions import SESSION_VERSION_KEY, session_is_current, start_session  # noqa: F401 (used elsewhere)
 
 bp = Blueprint("auth", __name__)
 
@@ -22,23 +25,15 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-SESSION_VERSION_KEY = "_sv"
 LOGIN_FAILED = ("Forkert e-mailadresse eller adgangskode. Efter "
                 f"{MAX_FAILED_LOGINS} forkerte forsøg i træk er kontoen spærret i et kvarter.")
-
-
-def start_session(user) -> None:
-    """Log the user in; the session remembers the user's session version (see end_sessions)."""
-    login_user(user)
-    session[SESSION_VERSION_KEY] = user.session_version
-
-
-def session_is_current(user) -> bool:
-    # A session made by a plain login_user() (e.g. right after sign-up) counts as version 1.
-    return session.get(SESSION_VERSION_KEY, 1) == user.session_version
+# Shown only to whoever typed the right password, so it tells nobody else that the address is signed up.
+LOGIN_PENDING = ("Du skal bekræfte din e-mailadresse, før du kan logge ind. Brug linket i den mail, vi sendte, "
+                 "da du oprettede organisationen. Er linket udløbet, kan du oprette organisationen igen.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reports_unstorable
 @limiter.limit("20 per minute", methods=["POST"])
 @limiter.limit("10 per minute", methods=["POST"], key_func=lambda: "login:" + (request.form.get("email") or "")
                .strip().lower()[:200])
@@ -52,11 +47,17 @@ def login():
             errors["email"] = "Skriv din e-mailadresse."
         if not password:
             errors["password"] = "Skriv din adgangskode."
+        errors.update({field: messages[0] for field, messages in unstorable_errors().items()})
         if not errors:
-            user = authenticate(db.session, email, password)
+            try:
+                user = authenticate(db.session, email, password)
+            except AccountPending:
+                user = None
+                errors["email"] = LOGIN_PENDING
             db.session.commit()  # failed attempts count towards the lockout, whichever worker answers
             if user is None:
-                errors["password"] = LOGIN_FAILED
+                if not errors:  # (a pending account has already said why)
+                    errors["password"] = LOGIN_FAILED
             else:
                 start_session(user)
                 flash("Du er logget ind.", "success")
@@ -83,6 +84,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@reports_unstorable
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
 def password():
@@ -96,6 +98,7 @@ def password():
             change_password(db.session, user, request.form.get("current_password") or "", new)
         except InvalidData as exc:
             errors = {**exc.errors, **errors}
+        errors.update(unstorable_errors())
         if errors:
             db.session.rollback()
         else:

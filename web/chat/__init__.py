@@ -25,7 +25,7 @@ from matcher.reasons import ineligible
 
 from ..extensions import db
 from ..http import error_response
-from ..security import roles_required
+from ..security import reports_unstorable, roles_required, unstorable_errors
 from .. import conversation as service
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -146,6 +146,11 @@ def _text_from_request() -> str:
     return request.form.get("text", "")
 
 
+def _unstorable_text() -> str | None:
+    """The message box held a character that can't be used (taken out at the edge): say so beside it."""
+    return unstorable_errors().get("text", [None])[0]
+
+
 # --- pages ------------------------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -158,10 +163,11 @@ def index():
 
 
 @bp.post("/")
+@reports_unstorable
 @roles_required(*ROLES)
 def start():
     text = request.form.get("text", "")
-    error = service.validate_message(text)
+    error = _unstorable_text() or service.validate_message(text)
     if error:
         return _page(None, errors={"text": error}, status=422)
     conv = service.start(user_id=current_user.id, home=_home())
@@ -202,11 +208,12 @@ def show(conversation_id: str):
 
 
 @bp.post("/<conversation_id>")
+@reports_unstorable
 @roles_required(*ROLES)
 def send(conversation_id: str):
     conv = _own(conversation_id)
     text = request.form.get("text", "")
-    error = service.validate_message(text)
+    error = _unstorable_text() or service.validate_message(text)
     if error:
         return _page(service.view(conv), errors={"text": error}, status=422)
     chat = service.send(conv, text, home=_home())

@@ -3,24 +3,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from catalog import services
+from catalog import signup as signups
 from catalog import twins as twin_check
 from catalog.db import utcnow
+from catalog.links import LinkRefused
+from catalog.mail import MailError
 from catalog.models import AUDIENCES, FORMATS, Offer, Organisation
 from catalog.services import InvalidData, VersionConflict
 
 from ..extensions import db, limiter
-from ..security import can_edit_offer, can_edit_organisation, roles_required
+from ..security import can_edit_offer, can_edit_organisation, reports_unstorable, roles_required, unstorable_errors
+from ..sessions import start_session
 from . import forms
 
 bp = Blueprint("ngo", __name__, url_prefix="/ngo")
 
 EDITORS = ("ngo_editor", "admin")
 ASSURANCE_MAX_AGE = timedelta(days=182)  # "older than 6 months" gets a warning badge
+MAX_LINK = 400  # longest signed link accepted (a real one is far shorter)
 
 
 @bp.app_template_global("assurance_stale")
@@ -63,6 +68,7 @@ def _dashboard_url(org_id: int | None) -> str:
 # --- sign-up -----------------------------------------------------------------------------------------------
 
 @bp.route("/signup", methods=["GET", "POST"])
+@reports_unstorable
 @limiter.limit("10 per minute", methods=["POST"])
 def signup():
     if current_user.is_authenticated:
@@ -71,34 +77,80 @@ def signup():
     errors: dict[str, list[str]] = {}
     values = forms.signup_form_values(request.form)
     if request.method == "POST":
+        # Nothing on this page may depend on whether the e-mail address has an account (catalog.signup):
+        # field errors, a likely twin and the "check your e-mail" answer are the same either way.
         password = request.form.get("password") or ""
         password2 = request.form.get("password2") or ""
+        errors = unstorable_errors()
         if not password2:
-            errors["password2"] = ["Gentag adgangskoden."]
+            errors.setdefault("password2", ["Gentag adgangskoden."])
         elif password != password2:
-            errors["password2"] = ["De to adgangskoder er ikke ens."]
+            errors.setdefault("password2", ["De to adgangskoder er ikke ens."])
         try:
-            org, user = services.sign_up_organisation(db.session, forms.org_data(values),
-                                                      forms.signup_user_data(values, password))
+            org_clean, user_clean = signups.validate(forms.org_data(values), forms.signup_user_data(values, password))
         except InvalidData as exc:
-            db.session.rollback()
             errors = {**forms.signup_errors(exc.errors), **errors}
         else:
-            twins = [] if request.form.get("confirm_twin") == "1" else twin_check.organisation_twins(
-                db.session, org.name, org.cvr, exclude_id=org.id)
-            if errors or twins:  # a wrong repeated password or a likely twin: write nothing yet
-                db.session.rollback()
-                if twins and not errors:
-                    return render_template("ngo/signup.html", values=values, errors={}, summary=[],
-                                           twins=twins)
-            else:
-                db.session.commit()
-                login_user(user)
-                flash(f"Organisationen {org.name} er oprettet, og du er logget ind.", "success")
-                return redirect(url_for("ngo.dashboard"))
+            twins = [] if errors or request.form.get("confirm_twin") == "1" else twin_check.organisation_twins(
+                db.session, org_clean["name"], org_clean.get("cvr"))
+            if twins:  # a likely twin: write nothing yet
+                return render_template("ngo/signup.html", values=values, errors={}, summary=[], twins=twins)
+            if not errors:
+                return _register(org_clean, user_clean, values)
         errors = _in_form_order(errors, list(forms.SIGNUP_LABELS))
     return render_template("ngo/signup.html", values=values, errors=errors,
                            summary=forms.summary(errors, "signup")), (422 if errors else 200)
+
+
+def _register(org_clean: dict, user_clean: dict, values: dict):
+    cfg = current_app.config
+    settings = signups.MailSettings(secret=cfg["SECRET_KEY"], base_url=cfg["BASE_URL"], sender=cfg["MAIL_FROM"],
+                                   smtp_url=cfg.get("SMTP_URL"))
+    try:
+        signups.register(db.session, org_clean, user_clean, settings)
+    except MailError:
+        db.session.rollback()
+        flash("Vi kunne ikke sende mailen lige nu, så intet er gemt. Prøv igen om lidt.", "error")
+        return render_template("ngo/signup.html", values=values, errors={}, summary=[]), 503
+    db.session.commit()
+    return render_template("ngo/signup_sent.html", email=user_clean["email"], hours=signups.HOURS)
+
+
+@bp.route("/aktiver/<path:signed>", methods=["GET"])
+@limiter.limit("30/minute")
+def activate(signed: str):
+    """The link in a sign-up's mail. GET only shows what it activates and one button (mail scanners open links);
+    the POST activates the account and logs the editor in."""
+    if len(signed) > MAX_LINK:
+        return _activate_page("", error=signups.KIND.invalid, status=404)
+    try:
+        user = signups.pending_user(db.session, signed, current_app.config["SECRET_KEY"])
+    except LinkRefused as exc:
+        return _activate_page("", error=str(exc), status=410 if exc.gone else 404)
+    return _activate_page(signed, user=user)
+
+
+@bp.post("/aktiver/<path:signed>")
+@limiter.limit("30/minute")
+def activate_post(signed: str):
+    if len(signed) > MAX_LINK:
+        return _activate_page("", error=signups.KIND.invalid, status=404)
+    try:
+        user = signups.activate(db.session, signed, current_app.config["SECRET_KEY"])
+    except LinkRefused as exc:
+        db.session.rollback()
+        return _activate_page("", error=str(exc), status=410 if exc.gone else 404)
+    db.session.commit()
+    if current_user.is_authenticated:
+        logout_user()
+    start_session(user)
+    name = user.organisation.name if user.organisation else ""
+    flash(f"Din e-mailadresse er bekræftet. Organisationen {name} er oprettet, og du er logget ind.", "success")
+    return redirect(url_for("ngo.dashboard"))
+
+
+def _activate_page(signed: str, *, user=None, error: str | None = None, status: int = 200):
+    return render_template("ngo/activate.html", signed=signed, user=user, error=error), status
 
 
 def _in_form_order(errors: dict, order: list[str]) -> dict:
@@ -122,6 +174,7 @@ def dashboard():
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def organisation():
     org = _organisation_for_request()
@@ -132,11 +185,13 @@ def organisation():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = forms.org_form_values(request.form)
+        errors = unstorable_errors()
         try:
             services.update_organisation(db.session, org, forms.org_data(values))
         except InvalidData as exc:
+            errors = {**forms.org_errors(exc.errors), **errors}
+        if errors:
             db.session.rollback()
-            errors = forms.org_errors(exc.errors)
         else:
             db.session.commit()
             flash("Organisationens oplysninger er gemt.", "success")
@@ -165,6 +220,7 @@ def _offer_twins(offer: Offer):
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def new_offer():
     org = _organisation_for_request()
@@ -173,13 +229,17 @@ def new_offer():
     if request.method == "GET":
         return _render_offer_form(org=org, offer=None, values=forms.offer_values_from(None), errors={})
     values = forms.offer_form_values(request.form)
+    unstorable = unstorable_errors()
     try:
         offer = services.create_offer(db.session, org, forms.offer_data(values), status="draft",
                                       check_evidence=True)
     except InvalidData as exc:
         db.session.rollback()
-        return _render_offer_form(org=org, offer=None, values=values, errors=forms.offer_errors(exc.errors),
-                                  status=422)
+        return _render_offer_form(org=org, offer=None, values=values,
+                                  errors={**forms.offer_errors(exc.errors), **unstorable}, status=422)
+    if unstorable:
+        db.session.rollback()
+        return _render_offer_form(org=org, offer=None, values=values, errors=unstorable, status=422)
     twins = _offer_twins(offer)
     if twins:
         db.session.rollback()
@@ -191,6 +251,7 @@ def new_offer():
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@reports_unstorable
 @roles_required(*EDITORS)
 def edit_offer(offer_id: int):
     offer = _offer_or_abort(offer_id)
@@ -198,6 +259,9 @@ def edit_offer(offer_id: int):
     if request.method == "GET":
         return _render_offer_form(org=org, offer=offer, values=forms.offer_values_from(offer), errors={})
     values = forms.offer_form_values(request.form)
+    unstorable = unstorable_errors()
+    if unstorable:  # nothing is saved: the form comes back with the message beside the field
+        return _render_offer_form(org=org, offer=offer, values=values, errors=unstorable, status=422)
     version = values["version"]
     old_title, old_areas = offer.title, set(offer.areas)
     try:
