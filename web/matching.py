@@ -131,13 +131,15 @@ class MatchIndex:
         self._lock = threading.Lock()
         self.day = utcnow().date()
 
-    def fresh(self, session: Session) -> MatchEngine:
+    def fresh(self, session: Session, version: int | None = None) -> MatchEngine:
+        """The engine, brought up to ``version`` (default: the catalogue version read now)."""
         # Offers age out of view without any edit (catalog.freshness): a new day rebuilds the index in the
         # background while the old one serves.
         day = utcnow().date()
         new_day = self.version is not None and day != self.day
         self.day = day
-        version = current_catalog_version(session)
+        if version is None:
+            version = current_catalog_version(session)
         if version == self.version and not new_day:
             return self.engine
         with self._lock:
@@ -238,6 +240,26 @@ class MatchIndex:
 
         self._builder = threading.Thread(target=run, daemon=True, name="match-index-refresh")
         self._builder.start()
+
+
+def request_catalog_version() -> int:
+    """The catalogue version as this request read it: one tiny query, at most once per request (the token
+    check and the match index both compare with it)."""
+    from flask import g
+
+    version = g.get("_catalog_version")
+    if version is None:
+        from .extensions import db
+
+        version = g._catalog_version = current_catalog_version(db.session)
+    return version
+
+
+def fresh_engine() -> MatchEngine:
+    """This process's match index, brought up to the catalogue version this request read."""
+    from .extensions import db
+
+    return match_index().fresh(db.session, version=request_catalog_version())
 
 
 def match_index() -> MatchIndex:

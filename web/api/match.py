@@ -13,7 +13,7 @@ from catalog.matching import Overrides, match_offers, understood
 
 from ..extensions import db, limiter
 from ..http import rate_key
-from ..matching import coverage_recorder, match_index
+from ..matching import coverage_recorder, fresh_engine
 from ..security import token_required
 from .common import municipality_override, register_error_handlers, visible_offers_json
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
@@ -53,7 +53,7 @@ def match(args: dict):
         return error
 
     limit, offset = args["limit"], args["offset"]
-    engine = match_index().fresh(db.session)
+    engine = fresh_engine()
     found = match_offers(db.session, engine, args["text"],
                          overrides=Overrides(municipality, args.get("child_ages"), args.get("formats")),
                          limit=limit, offset=offset, load=visible_offers_json, record=coverage_recorder())

@@ -1,0 +1,119 @@
+"""What a match keeps in memory between requests (verified tokens, offer JSON) never outlives a change.
+
+Two app instances over one database stand for two processes: a change made through one must count in the
+other's next request, except a token row changed behind the service's back (by hand in SQL), which counts
+within web.security.TOKEN_CACHE_SECONDS."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from tests.helpers import bearer
+
+NEED = {"text": "Mor til en dreng på 11 i Vejle. Han har svært ved lektierne og matematik."}
+
+
+@pytest.fixture
+def other(database_url):
+    """A second process over the same database."""
+    from web import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "AUTO_MIGRATE": False,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DEBUG_TRACEBACKS": True})
+    yield app
+    app.extensions["civilmatch.engine"].dispose()
+
+
+@pytest.fixture
+def world(factory):
+    org = factory.org("Familiehuset Vejle")
+    offer = factory.offer(org, title="Lektiecafé i Vejle")
+    return {"org": org, "offer": offer, "token": factory.token("caseworker"), "admin": factory.token("admin")}
+
+
+def match(client, token, body=NEED):
+    return client.post("/api/v1/match", json=body, headers=bearer(token))
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.get_json()
+    return [r["offer"]["title"] for r in response.get_json()["results"]]
+
+
+# --- tokens ------------------------------------------------------------------------------------------------
+
+def test_a_token_revoked_in_another_process_is_refused_at_the_next_request(app, other, world):
+    from catalog import services
+    from web.extensions import db
+
+    client = app.test_client()
+    assert match(client, world["token"]).status_code == 200     # verified and kept in this process
+    assert match(client, world["token"]).status_code == 200
+    with other.app_context():
+        assert services.revoke_token(db.session, world["token"][:10]) is not None
+        db.session.commit()
+    r = match(client, world["token"])
+    assert r.status_code == 401 and "WWW-Authenticate" in r.headers
+
+
+def test_a_token_revoked_on_the_command_line_is_refused_at_the_next_request(app, world):
+    from web.cli import main
+
+    client = app.test_client()
+    assert match(client, world["token"]).status_code == 200
+    result = app.test_cli_runner().invoke(main, args=["revoke-token", world["token"][:10]])
+    assert result.exit_code == 0, result.output
+    assert match(client, world["token"]).status_code == 401
+
+
+def test_a_token_whose_scopes_change_elsewhere_loses_them_at_the_next_request(app, other, world):
+    from sqlalchemy import select
+
+    from catalog.models import ApiToken
+    from web.extensions import db
+
+    client = app.test_client()
+    assert match(client, world["token"]).status_code == 200
+    with other.app_context():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.prefix == world["token"][:10]))
+        row.scopes = ["conversations"]
+        db.session.commit()
+    assert match(client, world["token"]).status_code == 403
+
+
+def test_a_token_changed_by_hand_in_sql_is_refused_within_the_cache_bound(app, world, monkeypatch):
+    from web import security
+    from web.extensions import db
+
+    client = app.test_client()
+    assert match(client, world["token"]).status_code == 200
+    with app.app_context():   # behind the service's back: no catalogue version is taken
+        db.session.execute(text("UPDATE api_token SET revoked_at = created_at WHERE prefix = :p"),
+                           {"p": world["token"][:10]})
+        db.session.commit()
+    later = security.time.monotonic() + security.TOKEN_CACHE_SECONDS + 1
+    monkeypatch.setattr(security.time, "monotonic", lambda: later)
+    assert match(client, world["token"]).status_code == 401
+
+
+def test_a_cached_token_is_refused_once_it_expires(app, factory, monkeypatch):
+    from catalog import services
+    from web import security
+
+    factory.offer(factory.org("Familiehuset Vejle"))
+    token = factory.token("caseworker", days=1)
+    client = app.test_client()
+    assert match(client, token).status_code == 200
+    tomorrow = security.utcnow() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(security, "utcnow", lambda: tomorrow)
+    monkeypatch.setattr(services, "utcnow", lambda: tomorrow)
+    assert match(client, token).status_code == 401
+
+
+def test_the_token_cache_is_keyed_by_a_hash_never_the_token(app, world):
+    client = app.test_client()
+    assert match(client, world["token"]).status_code == 200
+    cache = app.extensions["civilmatch.token_cache"]
+    assert cache._entries and all(world["token"] not in key and len(key) == 64 for key in cache._entries)
