@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from tests.helpers import bearer
+from tests.helpers import OFFER_DATA, bearer
 
 NEED = {"text": "Mor til en dreng på 11 i Vejle. Han har svært ved lektierne og matematik."}
 
@@ -117,3 +117,90 @@ def test_the_token_cache_is_keyed_by_a_hash_never_the_token(app, world):
     assert match(client, world["token"]).status_code == 200
     cache = app.extensions["civilmatch.token_cache"]
     assert cache._entries and all(world["token"] not in key and len(key) == 64 for key in cache._entries)
+
+
+# --- offer JSON --------------------------------------------------------------------------------------------
+
+def test_an_offer_edited_in_another_process_shows_its_new_title_in_the_next_match(app, other, world):
+    client, writer = app.test_client(), other.test_client()
+    assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
+    offer = writer.get(f"/api/v1/offers/{world['offer']}", headers=bearer(world["admin"])).get_json()
+    r = writer.patch(f"/api/v1/offers/{world['offer']}", headers=bearer(world["admin"]),
+                     json={"title": "Lektiecafé på biblioteket i Vejle", "version": offer["version"]})
+    assert r.status_code == 200, r.get_json()
+    assert titles(match(client, world["token"])) == ["Lektiecafé på biblioteket i Vejle"]
+
+
+def test_an_organisation_renamed_in_another_process_shows_in_the_next_match(app, other, world):
+    from catalog.models import Organisation
+    from web.extensions import db
+
+    client = app.test_client()
+    assert match(client, world["token"]).get_json()["results"][0]["offer"]["organisation"]["name"] \
+        == "Familiehuset Vejle"
+    with other.app_context():
+        db.session.get(Organisation, world["org"]).name = "Familiehuset i Vejle"
+        db.session.commit()
+    assert match(client, world["token"]).get_json()["results"][0]["offer"]["organisation"]["name"] \
+        == "Familiehuset i Vejle"
+
+
+@pytest.mark.parametrize("change", ["archived", "deleted", "unverified"])
+def test_an_offer_hidden_or_deleted_in_another_process_is_never_served(app, other, world, change):
+    from catalog.models import Offer, Organisation
+    from web.extensions import db
+
+    client = app.test_client()
+    assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
+    with other.app_context():
+        offer = db.session.get(Offer, world["offer"])
+        if change == "archived":
+            offer.status = "archived"
+        elif change == "deleted":
+            db.session.delete(offer)
+        else:
+            db.session.get(Organisation, world["org"]).verified = False
+        db.session.commit()
+    assert titles(match(client, world["token"])) == []
+    assert titles(match(client, world["token"])) == []
+
+
+def test_an_offer_that_ages_out_of_view_while_cached_is_not_served(app, world, monkeypatch):
+    """Unconfirmed for HIDDEN_MONTHS an offer is hidden without any edit: the cached JSON is not served then,
+    even by an index that still holds the offer (it rebuilds only at the next day)."""
+    from catalog.freshness import POLICY
+    from web.api import common
+
+    client = app.test_client()
+    assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
+    later = common.utcnow() + timedelta(days=31 * (POLICY.hidden_months + 1))
+    monkeypatch.setattr(common, "utcnow", lambda: later)
+    assert titles(match(client, world["token"])) == []
+
+
+def test_a_match_with_nothing_changed_reads_only_the_catalogue_version(app, world):
+    client = app.test_client()
+    for _ in range(2):
+        assert match(client, world["token"]).status_code == 200   # token verified, offer JSON built
+    engine = app.extensions["civilmatch.engine"]
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()[:8]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert len(seen) == 1 and "catalog_state" in seen[0], seen
+
+
+def test_a_new_offer_is_served_with_its_json_in_the_next_match(app, other, world):
+    client, writer = app.test_client(), other.test_client()
+    assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
+    r = writer.post("/api/v1/offers", headers=bearer(world["admin"]), json={
+        **OFFER_DATA, "organisation": str(world["org"]), "status": "published",
+        "title": "Matematikhjælp i Vejle"})
+    assert r.status_code == 201, r.get_json()
+    assert sorted(titles(match(client, world["token"]))) == ["Lektiecafé i Vejle", "Matematikhjælp i Vejle"]
