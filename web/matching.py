@@ -18,7 +18,9 @@ import threading
 import time
 from collections import defaultdict
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from catalog.models import (  # noqa: F401
@@ -242,6 +244,36 @@ class MatchIndex:
         self._builder.start()
 
 
+_VERSION_SQL = "SELECT version FROM catalog_state WHERE id = 1"
+
+
+def read_catalog_version(engine: Engine) -> int:
+    """:func:`catalog.models.current_catalog_version` on a pooled connection of its own, without a session: a
+    match whose token and offers are cached opens no session at all. Driver errors come out as SQLAlchemy's
+    (so a database that is away is a 503 like anywhere else), and a broken connection leaves the pool."""
+    dbapi = engine.dialect.loaded_dbapi
+    try:
+        conn = engine.raw_connection()
+    except dbapi.Error as exc:
+        raise sa_exc.DBAPIError.instance(_VERSION_SQL, None, exc, dbapi.Error, dialect=engine.dialect) from exc
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except dbapi.Error as exc:
+        gone = engine.dialect.is_disconnect(exc, conn.dbapi_connection, None)
+        if gone:
+            conn.invalidate()
+        raise sa_exc.DBAPIError.instance(_VERSION_SQL, None, exc, dbapi.Error, connection_invalidated=gone,
+                                         dialect=engine.dialect) from exc
+    finally:
+        conn.close()
+    return int(row[0] or 0) if row else 0
+
+
 def request_catalog_version() -> int:
     """The catalogue version as this request read it: one tiny query, at most once per request (the token
     check and the match index both compare with it)."""
@@ -251,7 +283,7 @@ def request_catalog_version() -> int:
     if version is None:
         from .extensions import db
 
-        version = g._catalog_version = current_catalog_version(db.session)
+        version = g._catalog_version = read_catalog_version(db.engine())
     return version
 
 

@@ -178,12 +178,19 @@ def test_an_offer_that_ages_out_of_view_while_cached_is_not_served(app, world, m
     assert titles(match(client, world["token"])) == []
 
 
-def test_a_match_with_nothing_changed_reads_only_the_catalogue_version(app, world):
+def test_a_match_with_nothing_changed_reads_only_the_catalogue_version(app, world, monkeypatch):
+    """Token and offers from memory: the catalogue version, read once on a pooled connection of its own, is
+    the request's only statement (no session is opened)."""
+    from web import matching
+
     client = app.test_client()
     for _ in range(2):
         assert match(client, world["token"]).status_code == 200   # token verified, offer JSON built
     engine = app.extensions["civilmatch.engine"]
     seen: list[str] = []
+    reads: list[int] = []
+    read = matching.read_catalog_version
+    monkeypatch.setattr(matching, "read_catalog_version", lambda e: reads.append(1) or read(e))
 
     def before(conn, cursor, statement, parameters, context, executemany):
         seen.append(" ".join(statement.split()[:8]))
@@ -193,7 +200,7 @@ def test_a_match_with_nothing_changed_reads_only_the_catalogue_version(app, worl
         assert titles(match(client, world["token"])) == ["Lektiecafé i Vejle"]
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    assert len(seen) == 1 and "catalog_state" in seen[0], seen
+    assert seen == [] and len(reads) == 1, seen
 
 
 def test_a_new_offer_is_served_with_its_json_in_the_next_match(app, other, world):
@@ -204,3 +211,16 @@ def test_a_new_offer_is_served_with_its_json_in_the_next_match(app, other, world
         "title": "Matematikhjælp i Vejle"})
     assert r.status_code == 201, r.get_json()
     assert sorted(titles(match(client, world["token"]))) == ["Lektiecafé i Vejle", "Matematikhjælp i Vejle"]
+
+
+def test_the_match_answer_is_byte_for_byte_what_jsonify_makes_of_it(app, world):
+    """The offers' JSON text is cached and spliced into the answer: the bytes equal jsonify's of the same."""
+    from flask import jsonify
+
+    client = app.test_client()
+    for _ in range(2):   # built, then served from the cache
+        r = match(client, world["token"], {**NEED, "limit": 5})
+        assert r.status_code == 200 and r.mimetype == "application/json"
+        with app.app_context():
+            assert r.get_data() == jsonify(r.get_json()).get_data()
+        assert r.get_json()["results"][0]["offer"]["title"] == "Lektiecafé i Vejle"
