@@ -187,13 +187,24 @@ class OfferJsonCache:
                 self.synced = version
 
 
+    def text(self, offer_id: int, data: dict[str, Any]) -> str:
+        """``data`` (as this cache served it for ``offer_id``) encoded as JSON, encoded once per entry."""
+        entry = self._entries.get(offer_id)
+        if entry is None or entry.data is not data:
+            return json_text(data)
+        if entry.text is None:
+            entry.text = json_text(data)
+        return entry.text
+
+
 class _Entry:
     """One offer's JSON as built, and what its visibility depends on besides time."""
-    __slots__ = ("data", "listed", "assured_at", "hidden")
+    __slots__ = ("data", "listed", "assured_at", "hidden", "text")
 
     def __init__(self, data: dict[str, Any], listed: bool, assured_at) -> None:
         self.data, self.listed, self.assured_at = data, listed, assured_at
         self.hidden: dict[str, Any] | None = None
+        self.text: str | None = None      # data as JSON, made when first sent
 
     def json(self, hidden_cutoff) -> dict[str, Any]:
         visible = self.listed and (self.assured_at is None or self.assured_at >= hidden_cutoff)
@@ -202,6 +213,23 @@ class _Entry:
         if self.hidden is None:   # aged out of view since it was built: the same JSON, not visible
             self.hidden = {**self.data, "visible": visible}
         return self.hidden
+
+
+def json_text(value: Any) -> str:
+    """JSON exactly as the app's jsonify writes it out of debug mode (sorted keys, compact, ASCII)."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+def json_response(values: dict[str, Any], encoded: dict[str, str] | None = None):
+    """The jsonify answer for ``values`` plus members already encoded as JSON text (``encoded``), byte for
+    byte what jsonify would give for the whole object."""
+    body = json_response_member(**{key: json_text(value) for key, value in values.items()}, **(encoded or {}))
+    return current_app.response_class(body + "\n", mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
+
+
+def json_response_member(**encoded: str) -> str:
+    """An object of members already encoded as JSON text, with its keys in jsonify's (sorted) order."""
+    return "{" + ",".join(f"{json_text(key)}:{encoded[key]}" for key in sorted(encoded)) + "}"
 
 
 def offer_json_cache() -> OfferJsonCache:
