@@ -2,11 +2,13 @@
 paths, and a request's municipality override."""
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -215,21 +217,23 @@ class _Entry:
         return self.hidden
 
 
+# What jsonify writes out of debug mode (flask.json.provider.DefaultJSONProvider): sorted keys, compact, ASCII.
+_ENCODER = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":"),
+                            default=DefaultJSONProvider.default)
+
+
 def json_text(value: Any) -> str:
-    """JSON exactly as the app's jsonify writes it out of debug mode (sorted keys, compact, ASCII)."""
-    return current_app.json.dumps(value, separators=(",", ":"))
+    """``value`` as JSON text, exactly as the app's jsonify writes it."""
+    return _ENCODER.encode(value)
 
 
 def json_response(values: dict[str, Any], encoded: dict[str, str] | None = None):
     """The jsonify answer for ``values`` plus members already encoded as JSON text (``encoded``), byte for
-    byte what jsonify would give for the whole object."""
-    body = json_response_member(**{key: json_text(value) for key, value in values.items()}, **(encoded or {}))
-    return current_app.response_class(body + "\n", mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
-
-
-def json_response_member(**encoded: str) -> str:
-    """An object of members already encoded as JSON text, with its keys in jsonify's (sorted) order."""
-    return "{" + ",".join(f"{json_text(key)}:{encoded[key]}" for key in sorted(encoded)) + "}"
+    byte what jsonify would give for the whole object. Keys are plain ASCII names."""
+    members = {key: _ENCODER.encode(value) for key, value in values.items()}
+    members.update(encoded or {})
+    body = "{" + ",".join(f'"{key}":{members[key]}' for key in sorted(members)) + "}\n"
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def offer_json_cache() -> OfferJsonCache:

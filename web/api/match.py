@@ -15,8 +15,8 @@ from ..extensions import db, limiter
 from ..http import rate_key
 from ..matching import coverage_recorder, fresh_engine
 from ..security import token_required
-from .common import (json_response, json_response_member, json_text, municipality_override, offer_json_cache,
-                     register_error_handlers, visible_offers_json)
+from .common import (json_response, json_text, municipality_override, offer_json_cache, register_error_handlers,
+                     visible_offers_json)
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
 
 blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
@@ -60,10 +60,8 @@ def match(args: dict):
                          limit=limit, offset=offset, load=visible_offers_json, record=coverage_recorder())
     # The offers' JSON text is kept with their cached JSON: only the rest of the answer is encoded here.
     cache = offer_json_cache()
-    results = ",".join(
-        json_response_member(offer=cache.text(r.offer_id, r.offer), reasons=json_text(r.reasons),
-                             score=json_text(round(r.score, 4)))
-        for r in found.results)
+    results = ",".join(f'{{"offer":{cache.text(r.offer_id, r.offer)},"reasons":{json_text(r.reasons)},'
+                       f'"score":{json_text(round(r.score, 4))}}}' for r in found.results)
     return json_response({"understood": understood(engine, found.need), "left_out": found.left_out,
                           "total_eligible": found.total_eligible, "limit": limit, "offset": offset},
                          {"results": f"[{results}]"})
