@@ -9,6 +9,12 @@ import os
 
 bind = os.environ.get("CIVILMATCH_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CIVILMATCH_WORKERS", "2"))
+# Threaded workers keep a client's connection open between requests (a case system or a proxy sends many):
+# the sync worker closes every connection and then waits for the client to close its end, time in which it
+# serves no one. Two threads let a worker read the next request while another one waits on the database.
+worker_class = "gthread"
+threads = int(os.environ.get("CIVILMATCH_THREADS", "2"))
+keepalive = int(os.environ.get("CIVILMATCH_KEEPALIVE", "5"))
 preload_app = True
 timeout = 60
 

@@ -14,9 +14,11 @@ Per size, in a fresh process:
 - edit ms: upsert of one new offer plus the next match that must find it,
 - tantivy / bm25s p50 ms: the same queries through tantivy (Danish Snowball stemmer) and bm25s (PyStemmer
   Danish) over the same texts, and x = our short-query p50 / tantivy's short-query p50.
-With --http N: N offers are imported into SQLite, gunicorn (gunicorn.conf.py: 2 workers, preload, loopback)
-serves them, and client threads POST /api/v1/match for --http-seconds; the table gives start-up, matches/s,
-errors, p50/p95, worker memory, and how fast an edit shows in every worker (also after a bulk import).
+With --http N: N offers are imported into SQLite, gunicorn (gunicorn.conf.py: 2 workers of 2 threads, keep-alive,
+preload, loopback) serves them, and 4 client threads POST /api/v1/match for --http-seconds over kept-alive
+connections (a new one every 25 requests), reading every answer in full; the table gives start-up, matches/s,
+errors (anything but a complete 200), p50/p95, worker memory, and how fast an edit shows in every worker (also
+after a bulk import). --sizes '' runs only the HTTP part.
 The reference engines need the `bench` extra (`pip install -e '.[bench]'`); without them their columns are '-'.
 """
 from __future__ import annotations
@@ -316,26 +318,33 @@ class _Client:
         return statistics.median(lat), pct(lat, 95)
 
     def load(self, texts: list[str], seconds: float, threads: int) -> dict[str, Any]:
+        """Client threads POST /api/v1/match as fast as answers come back. The client shares the server's two
+        cores, so it is lean: request bytes made once per text, one connection per thread kept open while the
+        server allows (reopened when it closes), and each answer read in full (status line, headers,
+        Content-Length bytes of body) but not parsed as JSON. Anything but a complete 200 is an error."""
         import threading
 
+        requests = [self._request(text) for text in texts]
         lat: list[float] = []
         errors = [0]
         stop = time.perf_counter() + seconds
 
         def run(k: int) -> None:
-            conn = self._conn()
+            conn = _RawConnection(self.port)
             i = k
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
                 try:
-                    status, _ = self.post(conn, "/api/v1/match", {"text": texts[i % len(texts)], "limit": 10})
-                except OSError:
-                    status, conn = 0, self._conn()
+                    status = conn.exchange(requests[i % len(requests)])
+                except (OSError, ValueError):
+                    status = 0
+                    conn.close()
                 if status == 200:
                     lat.append((time.perf_counter() - t0) * 1000)
                 else:
                     errors[0] += 1
                 i += threads
+            conn.close()
 
         ts = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
         t0 = time.perf_counter()
@@ -345,6 +354,12 @@ class _Client:
             t.join()
         wall = time.perf_counter() - t0
         return {"rps": len(lat) / wall, "errors": errors[0], "p50": statistics.median(lat), "p95": pct(lat, 95)}
+
+    def _request(self, text: str, limit: int = 10) -> bytes:
+        body = json.dumps({"text": text, "limit": limit}).encode()
+        return (f"POST /api/v1/match HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
     def edit_visible(self, title: str, query: str) -> float:
         """Create an offer through the API, then ask 8 times (both workers answer some): the slowest
@@ -364,6 +379,60 @@ class _Client:
             worst = max(worst, (time.perf_counter() - t0) * 1000)
             assert body["results"] and body["results"][0]["offer"]["id"] == offer["id"], "edit not visible"
         return worst
+
+
+class _RawConnection:
+    """HTTP/1.1 over one socket, for the load loop: sends a prepared request and reads the whole answer.
+
+    After ``per_connection`` requests it opens a new connection, as the many clients behind a proxy would:
+    gunicorn's threaded workers keep a connection with the worker that accepted it, and four connections that
+    all landed on one worker would leave the other idle for the whole run."""
+
+    def __init__(self, port: int, per_connection: int = 25) -> None:
+        self.port, self.per_connection = port, per_connection
+        self.sock: Any = None
+        self.buf = b""
+        self.sent = 0
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buf = None, b""
+
+    def exchange(self, request: bytes) -> int:
+        """Send ``request``, read the answer to its last byte; returns the status (0: incomplete answer)."""
+        import socket
+
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sent = 0
+        self.sock.sendall(request)
+        self.sent += 1
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ValueError("connection closed before the headers")
+            self.buf += chunk
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        if b"content-length" not in headers:
+            raise ValueError("no Content-Length")
+        length = int(headers[b"content-length"])
+        while len(rest) < length:
+            chunk = self.sock.recv(max(65536, length - len(rest)))
+            if not chunk:
+                raise ValueError("connection closed within the body")
+            rest += chunk
+        self.buf = rest[length:]
+        if headers.get(b"connection", b"").lower() == b"close" or self.sent >= self.per_connection:
+            self.close()
+        return status
 
 
 def _import_more(tmp: Path, n: int, seed: int) -> None:
@@ -441,8 +510,8 @@ def main(argv: list[str] | None = None) -> None:
         print_engine_row(json.loads(res.stdout.strip().splitlines()[-1]))
     if args.http:
         r = bench_http(args.http, args.http_seconds, args.seed)
-        print(f"\n# HTTP: gunicorn (gunicorn.conf.py: 2 workers, preload) on loopback, SQLite, {args.http_seconds:.0f} s "
-              f"of POST /api/v1/match from 4 client threads")
+        print(f"\n# HTTP: gunicorn (gunicorn.conf.py: 2 workers x 2 threads, preload) on loopback, SQLite, "
+              f"{args.http_seconds:.0f} s of POST /api/v1/match from 4 client threads")
         print(f"{'offers':>7} {'start s':>7} {'first ms':>8} {'match/s':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7}"
               f" {'workers USS MB':>15} {'edit ms':>7} {'bulk s':>6} {'edit ms':>7}")
         print(f"{r['offers']:>7} {r['start_s']:>7.1f} {r['first_ms']:>8.1f} {r['rps']:>8.0f} {r['errors']:>6}"

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from . import municipalities
@@ -75,8 +75,8 @@ class Recorder:
         """Add the pending rows to ``session`` (the caller commits); returns how many."""
         with self._lock:
             pending, self._pending, self._since = self._pending, [], None
-        for municipality, at, counts in pending:
-            record_match(session, municipality, counts, now=at)
+        if pending:
+            record_matches(session, pending)
         return len(pending)
 
 
@@ -90,6 +90,21 @@ def record_match(session: Session, municipality: str | None, eligible_by_concept
     session.add(event)
     session.flush()
     return event
+
+
+def record_matches(session: Session, rows: list[tuple[str | None, datetime, dict[str, int]]]) -> None:
+    """Store many matches (municipality, when, eligible offers per concept) as :func:`record_match` does, in
+    two statements whatever their number (the caller commits): a batch costs a worker no ORM unit of work."""
+    known = set(municipalities.names())
+    events = [{"municipality": m if m in known else None, "week": iso_week(at)} for m, at, _ in rows]
+    conn = session.connection()  # Core on the session's connection: no unit of work for rows never read back
+    ids = conn.execute(insert(MatchEvent).returning(MatchEvent.id, sort_by_parameter_order=True),
+                       events).scalars().all()
+    needs = [{"event_id": event_id, "concept": k, "eligible": max(0, int(counts[k]))}
+             for event_id, (_, _, counts) in zip(ids, rows, strict=True)
+             for k in clean_concepts(counts)[:MAX_CONCEPTS]]
+    if needs:
+        conn.execute(insert(MatchNeed), needs)
 
 
 @dataclass(frozen=True)

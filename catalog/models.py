@@ -406,11 +406,18 @@ def bump_catalog_version(conn) -> int:
 
 @event.listens_for(Session, "before_flush")
 def track_changes(session: Session, _ctx, _instances) -> None:
-    """Bump the catalogue version and stamp what changed, so every process can refresh its index."""
+    """Bump the catalogue version and stamp what changed, so every process can refresh its index.
+
+    A changed or deleted API token (revoked, new scopes or expiry) or a deleted user (whose tokens the
+    database deletes with it) bumps the version too: each process keeps verified tokens in memory only while
+    the version it reads per request stays the same (web/security.py), so a revocation counts at once."""
     touched = [o for o in session.new | session.dirty | session.deleted
                if isinstance(o, (Offer, Organisation, ElementAssessment, OfferArea, OfferFormat))
                and (o in session.new or o in session.deleted or session.is_modified(o))]
-    if not touched:
+    credentials = any((isinstance(o, ApiToken) and (o in session.deleted or session.is_modified(o)))
+                      or (isinstance(o, User) and o in session.deleted)
+                      for o in session.dirty | session.deleted)
+    if not touched and not credentials:
         return
     conn = session.connection()
     version = bump_catalog_version(conn)

@@ -378,6 +378,7 @@ class TokenInfo:
     organisation_id: int | None
     scopes: tuple[str, ...]
     last_used_at: datetime | None
+    expires_at: datetime | None = None
 
 
 def find_token(session: Session, plain: str) -> TokenInfo | None:
@@ -390,7 +391,13 @@ def find_token(session: Session, plain: str) -> TokenInfo | None:
         .where(t.token_hash == _token_digest(plain))).first()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
-    return TokenInfo(row.id, row.name, row.role, row.organisation_id, tuple(row.scopes or ()), row.last_used_at)
+    return TokenInfo(row.id, row.name, row.role, row.organisation_id, tuple(row.scopes or ()), row.last_used_at,
+                     row.expires_at)
+
+
+def token_digest(plain: str) -> str:
+    """The key a bearer string is stored and looked up under (never the string itself)."""
+    return _token_digest(plain)
 
 
 def touch_token(session: Session, token_id: int, when: datetime) -> None:

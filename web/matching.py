@@ -18,7 +18,9 @@ import threading
 import time
 from collections import defaultdict
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from catalog.models import (  # noqa: F401
@@ -131,13 +133,15 @@ class MatchIndex:
         self._lock = threading.Lock()
         self.day = utcnow().date()
 
-    def fresh(self, session: Session) -> MatchEngine:
+    def fresh(self, session: Session, version: int | None = None) -> MatchEngine:
+        """The engine, brought up to ``version`` (default: the catalogue version read now)."""
         # Offers age out of view without any edit (catalog.freshness): a new day rebuilds the index in the
         # background while the old one serves.
         day = utcnow().date()
         new_day = self.version is not None and day != self.day
         self.day = day
-        version = current_catalog_version(session)
+        if version is None:
+            version = current_catalog_version(session)
         if version == self.version and not new_day:
             return self.engine
         with self._lock:
@@ -238,6 +242,56 @@ class MatchIndex:
 
         self._builder = threading.Thread(target=run, daemon=True, name="match-index-refresh")
         self._builder.start()
+
+
+_VERSION_SQL = "SELECT version FROM catalog_state WHERE id = 1"
+
+
+def read_catalog_version(engine: Engine) -> int:
+    """:func:`catalog.models.current_catalog_version` on a pooled connection of its own, without a session: a
+    match whose token and offers are cached opens no session at all. Driver errors come out as SQLAlchemy's
+    (so a database that is away is a 503 like anywhere else), and a broken connection leaves the pool."""
+    dbapi = engine.dialect.loaded_dbapi
+    try:
+        conn = engine.raw_connection()
+    except dbapi.Error as exc:
+        raise sa_exc.DBAPIError.instance(_VERSION_SQL, None, exc, dbapi.Error, dialect=engine.dialect) from exc
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except dbapi.Error as exc:
+        gone = engine.dialect.is_disconnect(exc, conn.dbapi_connection, None)
+        if gone:
+            conn.invalidate()
+        raise sa_exc.DBAPIError.instance(_VERSION_SQL, None, exc, dbapi.Error, connection_invalidated=gone,
+                                         dialect=engine.dialect) from exc
+    finally:
+        conn.close()
+    return int(row[0] or 0) if row else 0
+
+
+def request_catalog_version() -> int:
+    """The catalogue version as this request read it: one tiny query, at most once per request (the token
+    check and the match index both compare with it)."""
+    from flask import g
+
+    version = g.get("_catalog_version")
+    if version is None:
+        from .extensions import db
+
+        version = g._catalog_version = read_catalog_version(db.engine())
+    return version
+
+
+def fresh_engine() -> MatchEngine:
+    """This process's match index, brought up to the catalogue version this request read."""
+    from .extensions import db
+
+    return match_index().fresh(db.session, version=request_catalog_version())
 
 
 def match_index() -> MatchIndex:

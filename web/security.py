@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from dataclasses import replace
 from datetime import timedelta
 from functools import wraps
 
@@ -12,12 +15,18 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from catalog.db import utcnow
 from catalog.models import Offer, Organisation
-from catalog.services import find_token, touch_token
+from catalog.services import TokenInfo, find_token, token_digest, touch_token
 
 from .extensions import db, login_manager
 from .http import error_response
+from .matching import request_catalog_version
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# A verified token is trusted from memory for at most this long, and only while the catalogue version read in
+# the request is the one it was verified at (revoking or changing a token bumps that version): a revocation
+# counts at the next request; a token row changed behind the service's back (SQL by hand) within this bound.
+TOKEN_CACHE_SECONDS = 60.0
+TOKEN_CACHE_SIZE = 10_000
 
 
 def roles_required(*roles: str):
@@ -57,19 +66,75 @@ def api_error(status: int, message: str, errors: dict | None = None):
     return response
 
 
+class TokenCache:
+    """Verified tokens of this process, keyed by the bearer string's SHA-256 (as stored; never the string).
+
+    An entry holds the catalogue version it was verified at and is used only while a request reads that same
+    version, for at most ``ttl`` seconds, and never past the token's expiry. Only valid tokens are kept: an
+    unknown or refused bearer string is looked up again each time."""
+
+    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS, size: int = TOKEN_CACHE_SIZE) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[TokenInfo, int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, version: int) -> TokenInfo | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        info, at_version, since = entry
+        if (at_version != version or time.monotonic() - since > self.ttl
+                or (info.expires_at is not None and info.expires_at <= utcnow())):
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        return info
+
+    def put(self, digest: str, info: TokenInfo, version: int) -> None:
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[digest] = (info, version, time.monotonic())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def token_cache() -> TokenCache:
+    cache = current_app.extensions.get("civilmatch.token_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("civilmatch.token_cache", TokenCache())
+    return cache
+
+
 def current_token():
-    """The valid ApiToken of this request's `Authorization: Bearer ...`, or None (cached on g)."""
+    """The valid token (catalog.services.TokenInfo) of this request's `Authorization: Bearer ...`, or None
+    (kept on g). Per request it costs the catalogue version (which the match needs anyway) while the token is
+    in this process's TokenCache, else one lookup by hash."""
     if "_api_token" not in g:
         header = request.headers.get("Authorization", "")
         token = None
         if header[:7].lower() == "bearer ":
-            token = find_token(db.session, header[7:].strip())
-            if token is not None:
-                now = utcnow()
-                # Record use, but write at most every few minutes: a write per API call costs more than the call.
-                if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-                    touch_token(db.session, token.id, now)
-                    db.session.commit()
+            plain = header[7:].strip()
+            if plain and len(plain) <= 200:
+                cache, digest = token_cache(), token_digest(plain)
+                version = request_catalog_version()
+                token = cache.get(digest, version)
+                fetched = token is None
+                if fetched:
+                    token = find_token(db.session, plain)
+                if token is not None:
+                    now = utcnow()
+                    # Record use, but write at most every few minutes: a write per API call costs more than the
+                    # call.
+                    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+                        touch_token(db.session, token.id, now)
+                        db.session.commit()
+                        token = replace(token, last_used_at=now)
+                        fetched = True
+                    if fetched:
+                        cache.put(digest, token, version)
         g._api_token = token
     return g._api_token
 

@@ -2,23 +2,28 @@
 paths, and a request's municipality override."""
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.elements import BAND_KEYS, ELEMENT_KEYS, band
 from catalog.exchange import UUID_PREFIX
-from catalog.freshness import is_listed
+from catalog.db import utcnow
+from catalog.freshness import hidden_cutoff, is_listed
 from catalog.matching import area_override
 from catalog.messages import BAD_REQUEST, BODY_NOT_JSON_OBJECT, NOT_AN_OBJECT, NOT_INTEGER, NOT_TEXT, REQUIRED
-from catalog.models import ElementAssessment, Offer, OfferArea, Organisation
+from catalog.models import ElementAssessment, Offer, OfferArea, Organisation, RemovedOffer
 from catalog.municipalities import UnknownMunicipality
 from catalog.schemas import DateOrDateTime, errors_to_paths
 
 from ..http import error_response, invalid
+from ..matching import request_catalog_version
 
 _ELEMENT_ORDER = {k: i for i, k in enumerate(ELEMENT_KEYS)}
 
@@ -84,52 +89,171 @@ CACHE_SIZE = 20_000
 WARM_LIMIT = 5_000
 
 
-def offers_json(session: Session, ids: Iterable[int]) -> dict[int, dict]:
-    """Offer JSON (same shape as offer_json) for these ids, in at most four small Core queries.
+class OfferJsonCache:
+    """Offer JSON per process, kept current with the catalogue version instead of a query per match.
 
-    Built JSON is kept per app, keyed by the offer's (change_seq, version): every change to an offer, its
-    element rows, areas, formats or organisation stamps a new change_seq (catalog.models.track_changes), so a
-    cached entry is never served after a change. Ids that no longer exist are simply absent."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return {}
-    cache: dict[int, tuple[tuple[int, int], dict]] = current_app.extensions.setdefault("civilmatch.api_offer_json", {})
-    o = Offer.__table__.c
-    if not cache:
-        _warm(session, cache)
-    stamps = {r.id: (r.change_seq, r.version)
-              for r in session.execute(select(o.id, o.change_seq, o.version).where(o.id.in_(ids)))}
-    out: dict[int, dict] = {}
-    missing = []
-    for offer_id, stamp in stamps.items():
-        hit = cache.get(offer_id)
-        if hit is not None and hit[0] == stamp:
-            out[offer_id] = hit[1]
-        else:
-            missing.append(offer_id)
-    if missing:
-        built = _build_json(session, missing)
-        if len(cache) + len(built) > CACHE_SIZE:
-            cache.clear()
-        for offer_id, (stamp, data) in built.items():
-            cache[offer_id] = (stamp, data)
-            out[offer_id] = data
-    return out
+    Every change to an offer, its element rows, areas, formats or organisation stamps the offer with a new
+    catalogue version (``change_seq``, catalog.models.track_changes) and a deleted offer leaves a tombstone with
+    its version. ``synced`` is the version up to which the cache has dropped every entry changed since: while
+    the version a request reads is not newer, an entry is served without asking the database. A newer version
+    drops the offers stamped after ``synced`` and the deleted ones (one query), whatever else changed.
+
+    Visibility changes with time too (catalog.freshness: unconfirmed for HIDDEN_MONTHS hides an offer), so an
+    entry keeps the offer's status, organisation verification and confirmation date, and visibility is decided
+    when the entry is served, never when it was built. Offers are few enough to keep (CACHE_SIZE); beyond that
+    the cache starts over."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.synced: int | None = None
+        self._entries: dict[int, _Entry] = {}
+        self._generation = 0          # bumped by every drop: a build that overlapped one is not kept
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
+            self.synced = None
+
+    def get(self, session: Session, ids: Iterable[int], version: int) -> dict[int, dict[str, Any]]:
+        """JSON for those of ``ids`` that exist (visible or not), as of catalogue ``version`` or later."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        if self.synced is None:
+            self._start(session, version)
+        elif version > self.synced:
+            self._sync(session, version)
+        now = utcnow()
+        cutoff = hidden_cutoff(now)
+        out: dict[int, dict[str, Any]] = {}
+        missing = []
+        for offer_id in ids:
+            entry = self._entries.get(offer_id)
+            if entry is None:
+                missing.append(offer_id)
+            else:
+                out[offer_id] = entry.json(cutoff)
+        if missing:
+            generation = self._generation
+            built = _build_entries(session, missing)
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._entries) + len(built) > self.size:
+                        self._entries.clear()
+                    self._entries.update(built)
+            for offer_id, entry in built.items():
+                out[offer_id] = entry.json(cutoff)
+        return out
+
+    def _start(self, session: Session, version: int) -> None:
+        """First use in this process: every offer's JSON at once when the catalogue is small (the match index
+        holds every visible offer as well), so no ranked answer waits for it; else entries come as matched."""
+        o = Offer.__table__.c
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+            self.synced = version
+            generation = self._generation
+        ids = session.scalars(select(o.id).where(o.status == "published").limit(WARM_LIMIT + 1)).all()
+        if len(ids) > WARM_LIMIT:
+            return
+        for i in range(0, len(ids), 1000):
+            built = _build_entries(session, list(ids[i:i + 1000]))
+            with self._lock:
+                if generation != self._generation:
+                    return
+                self._entries.update(built)
+
+    def _sync(self, session: Session, version: int) -> None:
+        """Drop what changed after ``synced``: the offers stamped later and those deleted later. Read after the
+        version was, so it sees at least every change up to it (a writer takes the version under the
+        catalogue's row lock and holds it to its commit)."""
+        since = self.synced
+        assert since is not None
+        o, r = Offer.__table__.c, RemovedOffer.__table__.c
+        changed = session.execute(select(o.id).where(o.change_seq > since)
+                                  .union_all(select(r.offer_id).where(r.change_seq > since))).scalars().all()
+        with self._lock:
+            self._generation += 1
+            if len(changed) > self.size // 2:
+                self._entries.clear()
+            else:
+                for offer_id in changed:
+                    self._entries.pop(offer_id, None)
+            if self.synced is not None and version > self.synced:
+                self.synced = version
 
 
-def _warm(session: Session, cache: dict) -> None:
-    """First use in this process: build every published offer's JSON at once when the catalogue is small
-    (like the match index, which also holds every visible offer), so no ranked answer waits for it."""
-    o = Offer.__table__.c
-    ids = session.scalars(select(o.id).where(o.status == "published").limit(WARM_LIMIT + 1)).all()
-    if len(ids) > WARM_LIMIT:
-        return
-    for i in range(0, len(ids), 1000):
-        for offer_id, entry in _build_json(session, list(ids[i:i + 1000])).items():
-            cache[offer_id] = entry
+    def text(self, offer_id: int, data: dict[str, Any]) -> str:
+        """``data`` (as this cache served it for ``offer_id``) encoded as JSON, encoded once per entry."""
+        entry = self._entries.get(offer_id)
+        if entry is None or entry.data is not data:
+            return json_text(data)
+        if entry.text is None:
+            entry.text = json_text(data)
+        return entry.text
 
 
-def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, int], dict]]:
+class _Entry:
+    """One offer's JSON as built, and what its visibility depends on besides time."""
+    __slots__ = ("data", "listed", "assured_at", "hidden", "text")
+
+    def __init__(self, data: dict[str, Any], listed: bool, assured_at) -> None:
+        self.data, self.listed, self.assured_at = data, listed, assured_at
+        self.hidden: dict[str, Any] | None = None
+        self.text: str | None = None      # data as JSON, made when first sent
+
+    def json(self, hidden_cutoff) -> dict[str, Any]:
+        visible = self.listed and (self.assured_at is None or self.assured_at >= hidden_cutoff)
+        if visible == self.data["visible"]:
+            return self.data
+        if self.hidden is None:   # aged out of view since it was built: the same JSON, not visible
+            self.hidden = {**self.data, "visible": visible}
+        return self.hidden
+
+
+# What jsonify writes out of debug mode (flask.json.provider.DefaultJSONProvider): sorted keys, compact, ASCII.
+_ENCODER = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":"),
+                            default=DefaultJSONProvider.default)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text, exactly as the app's jsonify writes it."""
+    return _ENCODER.encode(value)
+
+
+def json_response(values: dict[str, Any], encoded: dict[str, str] | None = None):
+    """The jsonify answer for ``values`` plus members already encoded as JSON text (``encoded``), byte for
+    byte what jsonify would give for the whole object. Keys are plain ASCII names."""
+    members = {key: _ENCODER.encode(value) for key, value in values.items()}
+    members.update(encoded or {})
+    body = "{" + ",".join(f'"{key}":{members[key]}' for key in sorted(members)) + "}\n"
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def offer_json_cache() -> OfferJsonCache:
+    cache = current_app.extensions.get("civilmatch.api_offer_json")
+    if cache is None:
+        cache = current_app.extensions.setdefault("civilmatch.api_offer_json", OfferJsonCache())
+    return cache
+
+
+def offers_json(session: Session, ids: Iterable[int], version: int | None = None) -> dict[int, dict]:
+    """Offer JSON (same shape as offer_json) for these ids; ids that no longer exist are simply absent.
+
+    From this process's OfferJsonCache: no query while the catalogue version this request read is one the cache
+    has caught up with, and offers not yet cached in at most three small Core queries."""
+    if version is None:
+        version = request_catalog_version()
+    return offer_json_cache().get(session, ids, version)
+
+
+def _build_entries(session: Session, ids: list[int]) -> dict[int, _Entry]:
     o, org = Offer.__table__.c, Organisation.__table__.c
     rows = session.execute(
         select(o.id, o.uuid, o.external_id, o.title, o.description, o.target_group, o.age_min, o.age_max,
@@ -142,15 +266,18 @@ def _build_json(session: Session, ids: list[int]) -> dict[int, tuple[tuple[int, 
     a = OfferArea.__table__.c
     for offer_id, name in session.execute(select(a.offer_id, a.municipality).where(a.offer_id.in_(ids))
                                           .order_by(a.offer_id, a.position)):
-        areas[offer_id].append(name)
+        if offer_id in areas:
+            areas[offer_id].append(name)
     elements: dict[int, list] = {r.id: [] for r in rows}
     e = ElementAssessment.__table__.c
     for row in session.execute(select(e.offer_id, e.element_key, e.level, e.evidence, e.reviewed_level,
                                       e.review_note).where(e.offer_id.in_(ids))):
-        elements[row.offer_id].append(row)
-    return {r.id: ((r.change_seq, r.version),
-                   _offer_dict(r, (r.org_id, r.org_name, r.org_external_id, bool(r.org_verified)), areas[r.id],
-                               elements[r.id]))
+        if row.offer_id in elements:
+            elements[row.offer_id].append(row)
+    return {r.id: _Entry(_offer_dict(r, (r.org_id, r.org_name, r.org_external_id, bool(r.org_verified)),
+                                     areas[r.id], elements[r.id]),
+                         r.status == "published" and bool(r.org_verified),
+                         r.assured_at.replace(tzinfo=None) if r.assured_at is not None else None)
             for r in rows}
 
 

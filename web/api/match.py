@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import os
 
-from flask import current_app, jsonify
+from flask import current_app
 from flask_smorest import Blueprint
 
 from catalog.matching import Overrides, match_offers, understood
 
 from ..extensions import db, limiter
 from ..http import rate_key
-from ..matching import coverage_recorder, match_index
+from ..matching import coverage_recorder, fresh_engine
 from ..security import token_required
-from .common import municipality_override, register_error_handlers, visible_offers_json
+from .common import (json_response, json_text, municipality_override, offer_json_cache, register_error_handlers,
+                     visible_offers_json)
 from .schemas import ApiErrorSchema, MatchRequestSchema, MatchResponseSchema
 
 blp = Blueprint("api_match", __name__, url_prefix="/api/v1",
@@ -46,19 +47,21 @@ def rate_limit() -> str:
 @blp.alt_response(422, schema=ApiErrorSchema, description="Ugyldige data; `errors` angiver feltstier.")
 @blp.alt_response(429, schema=ApiErrorSchema, description="For mange forespørgsler.")
 @token_required("match")
-@blp.arguments(MatchRequestSchema)
+@blp.arguments(MatchRequestSchema())  # one instance: webargs would build the schema per request
 def match(args: dict):
     municipality, error = municipality_override(args.get("municipality"))
     if error is not None:
         return error
 
     limit, offset = args["limit"], args["offset"]
-    engine = match_index().fresh(db.session)
+    engine = fresh_engine()
     found = match_offers(db.session, engine, args["text"],
                          overrides=Overrides(municipality, args.get("child_ages"), args.get("formats")),
                          limit=limit, offset=offset, load=visible_offers_json, record=coverage_recorder())
-    return jsonify({"understood": understood(engine, found.need),
-                    "results": [{"offer": r.offer, "score": round(r.score, 4), "reasons": r.reasons}
-                                for r in found.results],
-                    "left_out": found.left_out, "total_eligible": found.total_eligible,
-                    "limit": limit, "offset": offset})
+    # The offers' JSON text is kept with their cached JSON: only the rest of the answer is encoded here.
+    cache = offer_json_cache()
+    results = ",".join(f'{{"offer":{cache.text(r.offer_id, r.offer)},"reasons":{json_text(r.reasons)},'
+                       f'"score":{json_text(round(r.score, 4))}}}' for r in found.results)
+    return json_response({"understood": understood(engine, found.need), "left_out": found.left_out,
+                          "total_eligible": found.total_eligible, "limit": limit, "offset": offset},
+                         {"results": f"[{results}]"})

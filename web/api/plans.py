@@ -15,7 +15,7 @@ from matcher.plans import ALLOWED_THEMES, canonical_theme
 
 from ..extensions import db, limiter
 from ..http import rate_key
-from ..matching import match_index
+from ..matching import fresh_engine
 from ..security import token_required
 from .common import municipality_override, register_error_handlers, visible_offers_json
 from .schemas import ApiErrorSchema, LeftOutSchema, OfferOutSchema
@@ -147,7 +147,7 @@ def match_plan(args: dict):
         return error
     limit = args["limit"]
     goals = [(goal_id(goal, i), goal["text"], goal.get("theme")) for i, goal in enumerate(args["goals"])]
-    engine = match_index().fresh(db.session)
+    engine = fresh_engine()
     plan = matching.match_plan(
         db.session, engine, goals,
         overrides=matching.Overrides(municipality=municipality, child_ages=args.get("child_ages")),
