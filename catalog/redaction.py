@@ -157,9 +157,10 @@ def _redact_numbers(text: str, removed: dict[str, int]) -> str:
         groups = [(g.start(), g.end()) for g in _GROUP.finditer(text, body_start, m.end())]
         i = 0
         while i < len(groups):
-            if text[groups[i][0]:groups[i][1]] == "0045" and i + 1 < len(groups):
+            if text[groups[i][0]:groups[i][1]] == "0045" and \
+                    sum(b - a for a, b in groups[i + 1:]) >= 8:
                 i += 1  # the country code of the number that follows (taken with it below)
-                continue
+                continue   # (but "0045 0000" is one number in two halves, not a code and half a number)
             found = None
             for j in range(i + 1, len(groups) + 1):
                 digits = "".join(text[a:b] for a, b in groups[i:j])

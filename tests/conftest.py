@@ -10,6 +10,12 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge answers, not speed: a shared 2-core CI machine can make any single example slow (the
+# first one also loads the name lists), and a deadline would then fail a correct answer.
+settings.register_profile("civilmatch", deadline=None)
+settings.load_profile("civilmatch")
 
 _INSTANCE = tempfile.mkdtemp(prefix="civilmatch-test-instance-")
 os.environ["CIVILMATCH_INSTANCE_PATH"] = _INSTANCE

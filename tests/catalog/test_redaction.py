@@ -609,3 +609,11 @@ def test_filter_never_raises_on_broken_records():
 
     unprintable = logging.LogRecord("x", logging.INFO, __file__, 1, Unprintable(), None, None)
     assert RedactingFilter().filter(unprintable)
+
+
+@pytest.mark.parametrize("text", ["Ring på 0045 0000 i aften.", "Ring på 00 45 00 00 i aften.",
+                                  "Ring på 0045 1234 5678 i aften."])
+def test_a_number_that_starts_like_a_country_code_is_still_removed(text):
+    r = redact(text)
+    assert r.removed["phone"] == 1
+    assert digits_in(r.text) == ""
