@@ -11,7 +11,7 @@ from typing import NamedTuple
 from itertools import pairwise
 from functools import lru_cache
 
-from .text import CLAUSE_WORDS, NEGATIONS, WORD_RE, STOP_WORDS, Analyzer, WordInfo, normalize, stem
+from .text import CLAUSE_PUNCT, CLAUSE_WORDS, NEGATIONS, WORD_RE, STOP_WORDS, Analyzer, WordInfo, normalize, stem
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -329,7 +329,7 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
 
 
 # The punctuation that ends a clause (see text.clause_starts).
-_CLAUSE_SPLIT = re.compile(r"([.,;:!?()\[\]\n–—]+)")
+_CLAUSE_SPLIT = re.compile("([" + re.escape("".join(sorted(CLAUSE_PUNCT))) + "]+)")
 Evoked = tuple[tuple[str, float], ...]
 
 

@@ -60,7 +60,7 @@ from rapidfuzz.distance import OSA
 
 from .analysis import FieldAnalysis, field_analysis
 from .places import NATIONWIDE
-from .text import normalize, words
+from .text import normalize
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY
 
 FIELDS = ("title", "tags", "target_group", "description")
@@ -122,11 +122,6 @@ def _q(x: float) -> float:
             _float_cache[r] = r
         v = r
     return v
-
-
-def offer_languages(rec: dict[str, Any]) -> frozenset[str]:
-    """Languages from the record plus language words in its texts ("på arabisk")."""
-    return _languages(rec.get("languages") or (), set(words(" ".join(field_texts(rec).values()))))
 
 
 @lru_cache(maxsize=1)

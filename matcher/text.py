@@ -36,7 +36,7 @@ WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Conjunctions that open a new clause (a negation's scope ends before them).
 CLAUSE_WORDS = frozenset({"men", "fordi", "selvom", "mens", "når", "hvis", "eftersom", "skønt", "så"})
-_CLAUSE_PUNCT = frozenset(".,;:!?()[]\n–—")
+CLAUSE_PUNCT = frozenset(".,;:!?()[]\n–—")
 
 
 def clause_starts(text: str, spans: list[tuple[int, int]], surfaces: list[str]) -> frozenset[int]:
@@ -46,7 +46,7 @@ def clause_starts(text: str, spans: list[tuple[int, int]], surfaces: list[str]) 
     out = set()
     for k in range(1, len(spans)):
         gap = text[spans[k - 1][1]:spans[k][0]]
-        if surfaces[k] in CLAUSE_WORDS or any(ch in _CLAUSE_PUNCT for ch in gap):
+        if surfaces[k] in CLAUSE_WORDS or any(ch in CLAUSE_PUNCT for ch in gap):
             out.add(k)
     return frozenset(out)
 
