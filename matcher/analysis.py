@@ -3,15 +3,18 @@ queries and to offer texts, so caseworker words and NGO words meet in the
 same concept space."""
 from __future__ import annotations
 
-import re
+import threading
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from itertools import pairwise
 from functools import lru_cache
 
-from .text import CLAUSE_PUNCT, CLAUSE_WORDS, NEGATIONS, WORD_RE, STOP_WORDS, Analyzer, WordInfo, normalize, stem
+import numpy as np
+
+from .text import CLAUSE_WORDS, NEGATIONS, STOP_WORDS, Analyzer, WordInfo, clause_split, normalize, stem
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -76,6 +79,7 @@ class ConceptTagger:
                 else:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
+        self.all_seconds = frozenset().union(*self._seconds.values())   # every second word of a phrase
         self._starts = frozenset(self.single) | frozenset(self.phrases)
         self._strong_parts = frozenset(st for st, kw in self.single.items() if any(w >= PART_MIN_WEIGHT for _k, w in kw))
 
@@ -117,14 +121,16 @@ class ConceptTagger:
 
     def tag(self, toks: Sequence[ATok], clauses: frozenset[int] | set[int] = frozenset(),
             negated: list[tuple[int, int]] | None = None,
-            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None) -> list[CHit]:
+            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None, quiet: bool | None = None
+            ) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
         not reach across a clause boundary. ``negated`` (optional): receives the
         token spans (start, end) of the dropped, negated hits. ``at`` (optional): the tokens that
         ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already (it may leave
-        out a word that evokes nothing by itself and starts no phrase here)."""
+        out a word that evokes nothing by itself and starts no phrase here). ``quiet`` (optional): whether the
+        tokens hold no negation, when the caller knows it."""
         hits: list[CHit] = []
         phrases = self.phrases
         seconds = self._seconds
@@ -135,7 +141,8 @@ class ConceptTagger:
         neg_end = 0  # tokens inside a negated term stay negated ("aldrig siddet i fængsel")
         kept_end = 0  # end of the kept hits so far (a kept term may include the negation: "ikke råd")
         new = tuple.__new__
-        quiet = NEGATIONS.isdisjoint([t.surface for t in toks])   # no negation rule can apply
+        if quiet is None:   # no negation rule can apply
+            quiet = NEGATIONS.isdisjoint([t.surface for t in toks])
         for i, evoked in at:
             t = toks[i]
             info = t.info
@@ -328,8 +335,6 @@ def terms_of(toks: list[ATok]) -> dict[str, float]:
     return tf
 
 
-# The punctuation that ends a clause (see text.clause_starts).
-_CLAUSE_SPLIT = re.compile("([" + re.escape("".join(sorted(CLAUSE_PUNCT))) + "]+)")
 Evoked = tuple[tuple[str, float], ...]
 
 
@@ -377,47 +382,207 @@ def _word(s: str) -> _Word:
     return got
 
 
-@lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
-def field_analysis(text: str) -> FieldAnalysis:
-    """Tokens, concept hits and BM25 terms of one offer field (cached: many fields repeat).
-
-    One pass over the words and the clause punctuation gives the tokens, the clause starts (as
-    text.clause_starts finds them) and the tokens that follow a comma (for damp_lists); the terms are
-    counted per distinct word."""
-    surfaces: list[str] = []
-    clauses: set[int] = set()
-    commas: set[int] = set()
-    gap = ""
-    pieces = _CLAUSE_SPLIT.split(normalize(text))
-    for k in range(0, len(pieces), 2):   # text, punctuation, text, ...
-        ws = WORD_RE.findall(pieces[k])
-        if ws:
-            if surfaces:
-                clauses.add(len(surfaces))
-                if "," in gap:
-                    commas.add(len(surfaces))
-            surfaces.extend(ws)
-            gap = ""
-        if k + 1 < len(pieces):
-            gap += pieces[k + 1]
+def _clauses(norm: str) -> tuple[list[str], set[int], list[int]]:
+    """The words of a normalised field, the indices of the words that begin a clause (after punctuation or a
+    clause word, as text.clause_starts finds them) and of those that follow a comma (for damp_lists)."""
+    surfaces, starts, commas = clause_split(norm)
+    clauses = set(starts)
     if not CLAUSE_WORDS.isdisjoint(surfaces):
         clauses.update(k for k, x in enumerate(surfaces) if x in CLAUSE_WORDS and k)
-    words = [_words.get(s) or _word(s) for s in surfaces]
-    toks = tuple([w.tok for w in words])
+    return surfaces, clauses, commas
+
+
+def _hits(words: Sequence[_Word], toks: tuple[ATok, ...], clauses: set[int], surfaces: list[str],
+          commas: list[int], candidates: Iterable[int], quiet: bool | None = None) -> tuple[CHit, ...]:
+    """A field's concept hits (list-damped); ``candidates``: the indices of the words that evoke a concept or start
+    a phrase (a superset is fine)."""
     tagger = default_tagger()
     near = tagger._second_near
     # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
     # are common words, "i", "på", "har", that evoke nothing by themselves)
-    at = [(i, w.evoked or ()) for i, w in enumerate(words)
-          if w.evoked or (w.seconds is not None and near(toks, i, w.seconds))]
-    hits = tagger.tag(toks, clauses, at=at) if at else []
+    at = [(i, w.evoked or ()) for i in candidates
+          if (w := words[i]).evoked or (w.seconds is not None and near(toks, i, w.seconds))]
+    if not at:
+        return ()
+    return tuple(damp_lists(tagger.tag(toks, clauses, at=at, quiet=quiet), surfaces, set(commas)))
+
+
+@lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
+def field_analysis(text: str) -> FieldAnalysis:
+    """Tokens, concept hits and BM25 terms of one offer field (cached: many fields repeat); the terms are counted
+    per distinct word. ``analyse_fields`` gives the same for many fields at once."""
+    surfaces, clauses, commas = _clauses(normalize(text))
+    words = [_words.get(s) or _word(s) for s in surfaces]
+    toks = tuple([w.tok for w in words])
+    hits = _hits(words, toks, clauses, surfaces, commas,
+                 [i for i, w in enumerate(words) if w.evoked or w.seconds is not None])
     terms: dict[str, float] = Counter([w.term for w in words if w.term])  # type: ignore[assignment]
     for w in [w for w in words if w.part_terms]:
         for t in w.part_terms:
             terms[t] = terms.get(t, 0) + 0.5
     length = sum([w.counted for w in words])
     kept = frozenset([s for s in set(surfaces) if _words[s].is_word])
-    return FieldAnalysis(toks, tuple(damp_lists(hits, surfaces, commas)), dict(terms), length, kept)
+    return FieldAnalysis(toks, hits, dict(terms), length, kept)
+
+
+# -- many fields at once (a build) -----------------------------------------------------------------------------
+
+class FieldBatch(NamedTuple):
+    """The analysis of many field texts (``analyse_fields``), the terms in arrays."""
+    lengths: np.ndarray               # per text: words that are not stop words
+    ptr: np.ndarray                   # per text k: its terms are rows[ptr[k]:ptr[k + 1]] (ascending)
+    rows: np.ndarray                  # index into ``terms``
+    tfs: np.ndarray                   # term frequency (whole words 1, compound parts 0.5)
+    terms: list[str]
+    hits: list[tuple[CHit, ...]]      # per text, as field_analysis gives them
+    marked: list[frozenset[str]]      # per text: its words of the ``marked`` set
+    words: frozenset[str]             # the texts' words (not numbers)
+
+
+class _Lexicon:
+    """Every distinct word that ``analyse_fields`` has met, by id, with what it needs of each word in arrays."""
+
+    COLUMNS = ("term", "counted", "is_word", "evokes", "starts", "second", "negation", "n_parts")
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[_Word] = []
+        self.toks: list[ATok] = []
+        self.surfaces: list[str] = []
+        self.term_ids: dict[str, int] = {}
+        self.term_names: list[str] = []
+        self.cols = {c: array("i") for c in self.COLUMNS}
+        self.part_ptr = array("i", [0])
+        self.part_terms = array("i")
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    def id(self, s: str) -> int:
+        k = self.ids.get(s)
+        return self.add(s) if k is None else k
+
+    def add(self, s: str) -> int:
+        w = _words.get(s) or _word(s)
+        k = self.ids[s] = len(self.words)
+        self.words.append(w)
+        self.toks.append(w.tok)
+        self.surfaces.append(s)
+        info = w.tok.info
+        seconds = default_tagger().all_seconds
+        c = self.cols
+        c["term"].append(self._term(w.term) if w.term else -1)
+        c["counted"].append(w.counted)
+        c["is_word"].append(w.is_word)
+        c["evokes"].append(bool(w.evoked))
+        c["starts"].append(w.seconds is not None)
+        c["second"].append(info is not None and (info.stem in seconds or not seconds.isdisjoint(info.parts)))
+        c["negation"].append(s in NEGATIONS)
+        c["n_parts"].append(len(w.part_terms))
+        self.part_terms.extend(self._term(t) for t in w.part_terms)
+        self.part_ptr.append(len(self.part_terms))
+        self._arrays = None
+        return k
+
+    def _term(self, t: str) -> int:
+        k = self.term_ids.get(t)
+        if k is None:
+            k = self.term_ids[t] = len(self.term_names)
+            self.term_names.append(t)
+        return k
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if self._arrays is None:
+            a = {c: np.array(col, np.int32) for c, col in self.cols.items()}
+            for c in ("counted", "is_word", "evokes", "starts", "second", "negation"):
+                a[c] = a[c].astype(bool)
+            a["part_ptr"] = np.array(self.part_ptr, np.int64)
+            a["part_terms"] = np.array(self.part_terms, np.int32)
+            self._arrays = a
+        return self._arrays
+
+
+_lexicon = _Lexicon()
+_lexicon_lock = threading.Lock()
+
+
+def analyse_fields(texts: Sequence[str], marked: frozenset[str] = frozenset()) -> FieldBatch:
+    """``field_analysis`` for many texts at once: the word-by-word work is a dictionary lookup per word, the rest
+    array operations over all the texts' words, and only the words that could evoke a concept are looked at by
+    the tagger. ``marked``: words to report per text (FieldBatch.marked)."""
+    global _lexicon
+    with _lexicon_lock:
+        if len(_lexicon.words) >= _WORDS_MAX:
+            _lexicon = _Lexicon()
+        return _analyse_fields(_lexicon, texts, marked)
+
+
+def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str]) -> FieldBatch:
+    get = lex.ids.get
+    parsed: list[tuple[list[str], set[int], list[int]]] = []
+    flat: list[int] = []
+    starts = [0]
+    for text in texts:
+        surfaces, clauses, commas = _clauses(normalize(text))
+        ids = cast(list[int], list(map(get, surfaces)))
+        if None in ids:     # a word met for the first time
+            ids = [lex.id(s) for s in surfaces]
+        parsed.append((surfaces, clauses, commas))
+        flat += ids
+        starts.append(len(flat))
+    a = lex.arrays()
+    n_texts = len(texts)
+    tok = np.array(flat, np.int32)
+    bounds = np.array(starts, np.int64)
+    seg = np.repeat(np.arange(n_texts, dtype=np.int64), np.diff(bounds))
+    lengths = np.bincount(seg, weights=a["counted"][tok], minlength=n_texts).astype(np.int64)
+
+    # terms: a word's stem counts 1, each of its compound parts 0.5; summed per (text, term)
+    stem_terms = a["term"][tok]
+    has = stem_terms >= 0
+    n_parts = a["n_parts"][tok]
+    at_word = np.repeat(np.arange(len(tok)), n_parts)
+    within = np.arange(len(at_word)) - np.repeat(np.cumsum(n_parts) - n_parts, n_parts)
+    part_terms = a["part_terms"][a["part_ptr"][tok[at_word]] + within]
+    n_terms = max(1, len(lex.term_names))
+    keys = np.concatenate([seg[has] * n_terms + stem_terms[has], seg[at_word] * n_terms + part_terms])
+    weights = np.concatenate([np.ones(int(has.sum())), np.full(len(at_word), 0.5)])
+    ukeys, inverse = np.unique(keys, return_inverse=True)
+    tfs = np.bincount(inverse, weights=weights, minlength=len(ukeys))
+    used, rows = np.unique(ukeys % n_terms, return_inverse=True)
+    ptr = np.searchsorted(ukeys // n_terms, np.arange(n_texts + 1))
+
+    # concept hits: the tagger looks only at the words that evoke a concept, and at phrase starts followed (at
+    # most one word further on) by a possible second word of a phrase
+    same1 = seg[1:] == seg[:-1]
+    second, negation = a["second"][tok], a["negation"][tok]
+    goes_on = np.zeros(len(tok), bool)
+    goes_on[:-1] = second[1:] & same1
+    goes_on[:-2] |= second[2:] & same1[1:] & same1[:-1] & ~negation[1:-1]
+    candidates = np.flatnonzero(a["evokes"][tok] | (a["starts"][tok] & goes_on))
+    negated = np.bincount(seg, weights=negation, minlength=n_texts) > 0
+    hits: list[tuple[CHit, ...]] = [()] * n_texts
+    if len(candidates):
+        texts_of = seg[candidates]
+        cut = np.flatnonzero(np.diff(texts_of)) + 1
+        words, toks_of = lex.words, lex.toks.__getitem__
+        for group in np.split(candidates, cut):
+            k = int(seg[group[0]])
+            surfaces, clauses, commas = parsed[k]
+            ids = flat[starts[k]:starts[k + 1]]
+            toks = tuple(map(toks_of, ids))
+            hits[k] = _hits([words[i] for i in ids], toks, clauses, surfaces, commas,
+                             (group - starts[k]).tolist(), quiet=not negated[k])
+
+    marks: list[frozenset[str]] = [frozenset()] * n_texts
+    if marked:
+        for k, (surfaces, _c, _m) in enumerate(parsed):
+            if not marked.isdisjoint(surfaces):
+                marks[k] = marked.intersection(surfaces)
+    distinct = np.unique(tok)
+    distinct = distinct[a["is_word"][distinct]]
+    surfaces_of = lex.surfaces
+    return FieldBatch(lengths, ptr, rows.astype(np.int32), tfs.astype(np.float32),
+                      [lex.term_names[t] for t in used.tolist()], hits, marks,
+                      frozenset([surfaces_of[i] for i in distinct.tolist()]))
 
 
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:

@@ -58,7 +58,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .analysis import FieldAnalysis, field_analysis
+from .analysis import CHit, FieldAnalysis, analyse_fields, field_analysis
 from .places import NATIONWIDE
 from .text import normalize
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY
@@ -170,7 +170,7 @@ def _analyse_texts(title: str, tags: str, target_group: str, description: str, l
     for f, fa in zip(FIELDS, fas):
         for t, v in fa.terms.items():
             per_term.setdefault(t, {})[f] = v
-    concepts, surfaces = _offer_concepts(fas), _offer_words(fas)
+    concepts, surfaces = _offer_concepts([fa.hits for fa in fas]), _offer_words(fas)
     return Doc(per_term, concepts, {f: fa.length for f, fa in zip(FIELDS, fas)}, surfaces,
                _languages(langs, surfaces))
 
@@ -179,12 +179,12 @@ def _offer_words(fas: list[FieldAnalysis]) -> frozenset[str]:
     return fas[0].words.union(fas[1].words, fas[2].words, fas[3].words)
 
 
-def _offer_concepts(fas: list[FieldAnalysis]) -> dict[str, float]:
+def _offer_concepts(hits: list[tuple[CHit, ...]]) -> dict[str, float]:
     """An offer's concept strengths from its fields' hits (FIELDS order)."""
     cx: dict[str, float] = {}
-    for f, fa in zip(FIELDS, fas):
+    for f, field_hits in zip(FIELDS, hits):
         fw = CONCEPT_FIELD_W[f]
-        for h in fa.hits:
+        for h in field_hits:
             cx[h.key] = cx.get(h.key, 0.0) + fw * h.weight
     xmax = max(cx.values(), default=0.0)
     concepts = {k: (1 - math.exp(-x)) * (1 - CONCEPT_FOCUS + CONCEPT_FOCUS * x / xmax)
@@ -240,37 +240,35 @@ def _analysis_input(rec: dict[str, Any]) -> AnalysisInput:
 
 def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
     """``analyse_offer`` and ``slot_values`` for a batch of offers (given as ``_analysis_input``), flattened
-    into arrays."""
-    vocab: dict[str, int] = {}
-    ids = vocab.setdefault
-    rows: list[int] = []
-    offsets: list[int] = []
-    fields: list[int] = []
-    tfs: list[float] = []
-    lens: list[tuple[int, ...]] = []
-    concepts: list[dict[str, float]] = []
-    langs: list[frozenset[str]] = []
-    words: set[str] = set()
+    into arrays. Each distinct field text is analysed once (matcher.analysis.analyse_fields)."""
     now = datetime.now(UTC)
     slots = [slot_values(facts, now) for *_texts, facts in inputs]
-    for k, (title, tags, target_group, description, given, _facts) in enumerate(inputs):
-        fas = [field_analysis(title), field_analysis(tags), field_analysis(target_group),
-               field_analysis(description)]
-        for f, fa in enumerate(fas):
-            terms = fa.terms
-            rows += [ids(t, len(vocab)) for t in terms]
-            tfs += terms.values()
-            fields += [f] * len(terms)
-            offsets += [k] * len(terms)
-        lens.append((fas[0].length, fas[1].length, fas[2].length, fas[3].length))
-        concepts.append(_offer_concepts(fas))
-        surfaces = _offer_words(fas)
-        langs.append(_languages(given, surfaces))
-        words |= surfaces
-    r, o, f_ = np.array(rows, np.int32), np.array(offsets, np.int32), np.array(fields, np.int8)
-    order = np.lexsort((f_, r, o))     # the fields of one (word, offer) together, in FIELDS order
-    return Batch(list(vocab), r[order], o[order], f_[order], np.array(tfs, np.float32)[order], lens, concepts,
-                 langs, frozenset(words), slots)
+    distinct: dict[str, int] = {}
+    texts: list[str] = []
+    of: list[int] = []          # per (offer, field): its distinct text
+    for inp in inputs:
+        for text in inp[:4]:
+            k = distinct.get(text)
+            if k is None:
+                k = distinct[text] = len(texts)
+                texts.append(text)
+            of.append(k)
+    fb = analyse_fields(texts, _language_words())
+    n = len(inputs)
+    which = np.array(of, np.int64)
+    counts = fb.ptr[which + 1] - fb.ptr[which]
+    entry = np.repeat(np.arange(len(which)), counts)          # (offer, field) of each entry
+    pos = fb.ptr[which][entry] + np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
+    offsets, fields = (entry // len(FIELDS)).astype(np.int32), (entry % len(FIELDS)).astype(np.int8)
+    rows = fb.rows[pos]
+    order = np.lexsort((fields, rows, offsets))     # the fields of one (word, offer) together, in FIELDS order
+    lens = [tuple(x) for x in fb.lengths[which].reshape(n, len(FIELDS)).tolist()]
+    hits, marked = fb.hits, fb.marked
+    concepts = [_offer_concepts([hits[k] for k in of[i:i + 4]]) for i in range(0, len(of), 4)]
+    langs = [_languages(inp[4], marked[of[4 * i]].union(*[marked[k] for k in of[4 * i + 1:4 * i + 4]]))
+             for i, inp in enumerate(inputs)]
+    return Batch(fb.terms, rows[order], offsets[order], fields[order], fb.tfs[pos][order], lens, concepts, langs,
+                 fb.words, slots)
 
 
 def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -85,3 +85,37 @@ def test_without_an_interpreter_to_start_the_build_runs_in_process(recs, monkeyp
 
     monkeypatch.setattr(matcher.workers.subprocess, "Popen", no_interpreter)
     _same(Index.build(recs[:600], processes=1), Index.build(recs[:600], processes=2))
+
+
+_AWKWARD = [
+    "Hjælp\ntil\n\nfamilier, (gratis) kl. 17.15–18.30; børne-ungeliv «tryg» i_dag",
+    "Mor drikker ikke. Ingen tegn på misbrug af alkohol, men angst og ensomhed; sorg, skilsmisse, mobning og angst.",
+    "Vi taler ikke om vold eller misbrug – kun om lektier, fritid og venner!",
+    "Arabisktalende familier: arabisk, somali og tyrkisk - tolk efter aftale",
+    "ﬁre ½ år Straße ÆØÅ éü 2.000 kr. tlf. 12 34 56 78",
+    "", "  ,,, .. ", "...angst", "Sorg(gruppe)er for børn,unge og forældre",
+]
+
+
+def test_a_build_reads_each_offer_as_an_edit_reads_it(recs):
+    """The batch analysis of a build (many fields at once) gives each offer the words, term frequencies, field
+    lengths, concepts and languages that the analysis of a single offer (an edit) gives it."""
+    from matcher.rank import FIELDS, _analysis_input, analyse_batch, analyse_offer
+
+    odd = [{"id": f"odd{i}", "title": t[:40], "tags": [t[:15], "angst"], "target_group": t[::-1],
+            "description": t + " " + _AWKWARD[i - 1], "languages": ["Arabisk"] if i % 2 else []}
+           for i, t in enumerate(_AWKWARD)]
+    batch_recs = recs[:300] + odd + recs[:5]     # a text twice in one batch
+    batch = analyse_batch([_analysis_input(r) for r in batch_recs])
+    per_offer: list[dict[str, dict[str, float]]] = [{} for _ in batch_recs]
+    for row, k, f, tf in zip(batch.rows, batch.offsets, batch.fields, batch.tfs):
+        per_offer[k].setdefault(batch.terms[row], {})[FIELDS[f]] = float(tf)
+    words = set()
+    for k, rec in enumerate(batch_recs):
+        doc = analyse_offer(rec)
+        assert per_offer[k] == doc.terms, rec["title"]
+        assert batch.lens[k] == tuple(doc.lens[f] for f in FIELDS)
+        assert batch.concepts[k] == doc.concepts and batch.langs[k] == doc.langs
+        words |= doc.surfaces
+    assert batch.words == words
+    assert any(batch.concepts[len(recs[:300]) + i] for i in range(len(odd)))

@@ -1,5 +1,7 @@
 from matcher.analysis import analyse_tokens, default_analyzer, default_tagger, terms_of
-from matcher.text import normalize, stem, tokenize
+from hypothesis import given, strategies as st
+
+from matcher.text import CLAUSE_PUNCT, clause_split, normalize, stem, tokenize
 
 
 def an(word):
@@ -70,3 +72,29 @@ def test_terms_include_compound_parts_with_lower_weight():
     tf = terms_of(toks)
     assert tf[stem("lektiecafé")] == 1.0
     assert tf[stem("lektie")] == 0.5
+
+
+def _clauses_the_slow_way(norm: str) -> tuple[list[str], list[int], list[int]]:
+    toks = tokenize(norm)
+    surfaces = [t.surface for t in toks]
+    starts, commas = [], []
+    for k in range(1, len(toks)):
+        gap = norm[toks[k - 1].end:toks[k].start]
+        if any(ch in CLAUSE_PUNCT for ch in gap):
+            starts.append(k)
+            if "," in gap:
+                commas.append(k)
+    return surfaces, starts, commas
+
+
+@given(st.text(alphabet=list("ab æø1_-.,;:!?()[]\n–—\t«»'\"/½\u2028\r"), max_size=40))
+def test_the_fast_clause_split_finds_the_words_and_clauses_of_the_tokenizer(text):
+    norm = normalize(text)
+    assert clause_split(norm) == _clauses_the_slow_way(norm)
+
+
+def test_clause_split_of_an_offer_text():
+    words, starts, commas = clause_split(normalize("Mødes kl. 17.15 (gratis), for børn og unge – ring!"))
+    assert words == ["mødes", "kl", "17", "15", "gratis", "for", "børn", "og", "unge", "ring"]
+    assert [words[k] for k in starts] == ["17", "15", "gratis", "for", "ring"]
+    assert [words[k] for k in commas] == ["for"]
