@@ -8,13 +8,14 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import NamedTuple
 from itertools import pairwise
 from functools import lru_cache
 
 import numpy as np
 
-from .text import CLAUSE_WORDS, NEGATIONS, STOP_WORDS, Analyzer, WordInfo, clause_split, normalize, stem
+from .text import (CLAUSE_MARK, CLAUSE_WORDS, COMMA, END_MARK, MARKS, NEGATIONS, STOP_WORDS, Analyzer, WordInfo,
+                   clause_split, normalize, split_many, split_piece, stem)
 from .thesaurus import CONCEPTS, CONCEPTS_BY_KEY, all_terms
 
 # A compound part evokes a concept a little more weakly than a whole word.
@@ -439,10 +440,16 @@ class FieldBatch(NamedTuple):
     words: frozenset[str]             # the texts' words (not numbers)
 
 
-class _Lexicon:
-    """Every distinct word that ``analyse_fields`` has met, by id, with what it needs of each word in arrays."""
+_WEIRD = 4    # a piece that is neither a word nor a mark (see text.split_many)
 
-    COLUMNS = ("term", "counted", "is_word", "evokes", "starts", "second", "negation", "n_parts")
+
+class _Lexicon:
+    """Every distinct piece (word or punctuation mark, see text.split_many) that ``analyse_fields`` has met, by id,
+    with what it needs of each in arrays."""
+
+    COLUMNS = ("kind", "term", "counted", "is_word", "evokes", "starts", "second", "negation", "clause_word",
+               "n_parts")
+    FLAGS = ("counted", "is_word", "evokes", "starts", "second", "negation", "clause_word")
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -461,7 +468,8 @@ class _Lexicon:
         return self.add(s) if k is None else k
 
     def add(self, s: str) -> int:
-        w = _words.get(s) or _word(s)
+        kind = MARKS.get(s, 0 if s.isalnum() else _WEIRD)
+        w = _word(s) if kind == 0 else _Word(ATok(s, None, True), None, None, (), False, False, None)
         k = self.ids[s] = len(self.words)
         self.words.append(w)
         self.toks.append(w.tok)
@@ -469,6 +477,7 @@ class _Lexicon:
         info = w.tok.info
         seconds = default_tagger().all_seconds
         c = self.cols
+        c["kind"].append(kind)
         c["term"].append(self._term(w.term) if w.term else -1)
         c["counted"].append(w.counted)
         c["is_word"].append(w.is_word)
@@ -476,6 +485,7 @@ class _Lexicon:
         c["starts"].append(w.seconds is not None)
         c["second"].append(info is not None and (info.stem in seconds or not seconds.isdisjoint(info.parts)))
         c["negation"].append(s in NEGATIONS)
+        c["clause_word"].append(s in CLAUSE_WORDS)
         c["n_parts"].append(len(w.part_terms))
         self.part_terms.extend(self._term(t) for t in w.part_terms)
         self.part_ptr.append(len(self.part_terms))
@@ -492,12 +502,22 @@ class _Lexicon:
     def arrays(self) -> dict[str, np.ndarray]:
         if self._arrays is None:
             a = {c: np.array(col, np.int32) for c, col in self.cols.items()}
-            for c in ("counted", "is_word", "evokes", "starts", "second", "negation"):
+            for c in self.FLAGS:
                 a[c] = a[c].astype(bool)
             a["part_ptr"] = np.array(self.part_ptr, np.int64)
             a["part_terms"] = np.array(self.part_terms, np.int32)
             self._arrays = a
         return self._arrays
+
+    def pieces(self, pieces: list[str]) -> np.ndarray:
+        """The ids of these pieces (new ones are added)."""
+        try:
+            return np.fromiter(map(self.ids.get, pieces), np.int32, len(pieces))
+        except TypeError:   # a piece met for the first time (None)
+            for p in dict.fromkeys(pieces):     # in order, so ids do not depend on hashing
+                if p not in self.ids:
+                    self.add(p)
+            return np.fromiter(map(self.ids.get, pieces), np.int32, len(pieces))
 
 
 _lexicon = _Lexicon()
@@ -505,9 +525,10 @@ _lexicon_lock = threading.Lock()
 
 
 def analyse_fields(texts: Sequence[str], marked: frozenset[str] = frozenset()) -> FieldBatch:
-    """``field_analysis`` for many texts at once: the word-by-word work is a dictionary lookup per word, the rest
-    array operations over all the texts' words, and only the words that could evoke a concept are looked at by
-    the tagger. ``marked``: words to report per text (FieldBatch.marked)."""
+    """``field_analysis`` for many texts at once: the texts are split by a few string operations over all of
+    them (text.split_many), the word-by-word work is a dictionary lookup per word, the rest array operations over
+    all the texts' words, and only the words that could evoke a concept go to the tagger. ``marked``: words to
+    report per text (FieldBatch.marked)."""
     global _lexicon
     with _lexicon_lock:
         if len(_lexicon.words) >= _WORDS_MAX:
@@ -516,23 +537,37 @@ def analyse_fields(texts: Sequence[str], marked: frozenset[str] = frozenset()) -
 
 
 def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str]) -> FieldBatch:
-    get = lex.ids.get
-    parsed: list[tuple[list[str], set[int], list[int]]] = []
-    flat: list[int] = []
-    starts = [0]
-    for text in texts:
-        surfaces, clauses, commas = _clauses(normalize(text))
-        ids = cast(list[int], list(map(get, surfaces)))
-        if None in ids:     # a word met for the first time
-            ids = [lex.id(s) for s in surfaces]
-        parsed.append((surfaces, clauses, commas))
-        flat += ids
-        starts.append(len(flat))
+    pieces = split_many([normalize(t) for t in texts])
+    pid = lex.pieces(pieces)
+    kind = lex.arrays()["kind"][pid]
+    if (kind == _WEIRD).any():
+        out: list[str] = []
+        start = 0
+        for k in np.flatnonzero(kind == _WEIRD).tolist():
+            out += pieces[start:k]
+            out += split_piece(pieces[k])
+            start = k + 1
+        out += pieces[start:]
+        pid = lex.pieces(out)
+        kind = lex.arrays()["kind"][pid]
     a = lex.arrays()
     n_texts = len(texts)
-    tok = np.array(flat, np.int32)
-    bounds = np.array(starts, np.int64)
+    is_word = kind == 0
+    tok = pid[is_word]                          # the texts' words, one text after the other
+    before = np.cumsum(is_word) - is_word       # words before each piece
+    ends = np.flatnonzero(kind == END_MARK)     # one per text
+    bounds = np.concatenate([[0], before[ends]]).astype(np.int64)   # text k's words: bounds[k]:bounds[k + 1]
     seg = np.repeat(np.arange(n_texts, dtype=np.int64), np.diff(bounds))
+    # clauses begin after punctuation within a text (the word after the mark), and at a clause word
+    at = np.flatnonzero((kind == COMMA) | (kind == CLAUSE_MARK))
+    nxt = before[at]
+    text_of = np.searchsorted(ends, at)
+    inside = (nxt > bounds[text_of]) & (nxt < bounds[text_of + 1])
+    by_word = np.flatnonzero(a["clause_word"][tok])
+    by_word = by_word[by_word > bounds[seg[by_word]]]
+    clauses = np.unique(np.concatenate([nxt[inside], by_word]))
+    commas = np.unique(nxt[inside & (kind[at] == COMMA)])
+    clause_ptr, comma_ptr = np.searchsorted(clauses, bounds), np.searchsorted(commas, bounds)
     lengths = np.bincount(seg, weights=a["counted"][tok], minlength=n_texts).astype(np.int64)
 
     # terms: a word's stem counts 1, each of its compound parts 0.5; summed per (text, term)
@@ -561,28 +596,29 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     negated = np.bincount(seg, weights=negation, minlength=n_texts) > 0
     hits: list[tuple[CHit, ...]] = [()] * n_texts
     if len(candidates):
-        texts_of = seg[candidates]
-        cut = np.flatnonzero(np.diff(texts_of)) + 1
-        words, toks_of = lex.words, lex.toks.__getitem__
+        cut = np.flatnonzero(np.diff(seg[candidates])) + 1
+        words, toks_of, surfaces_of = lex.words.__getitem__, lex.toks.__getitem__, lex.surfaces.__getitem__
         for group in np.split(candidates, cut):
             k = int(seg[group[0]])
-            surfaces, clauses, commas = parsed[k]
-            ids = flat[starts[k]:starts[k + 1]]
-            toks = tuple(map(toks_of, ids))
-            hits[k] = _hits([words[i] for i in ids], toks, clauses, surfaces, commas,
-                             (group - starts[k]).tolist(), quiet=not negated[k])
+            b = int(bounds[k])
+            ids = tok[b:bounds[k + 1]].tolist()
+            hits[k] = _hits(list(map(words, ids)), tuple(map(toks_of, ids)),
+                            set((clauses[clause_ptr[k]:clause_ptr[k + 1]] - b).tolist()),
+                            list(map(surfaces_of, ids)), (commas[comma_ptr[k]:comma_ptr[k + 1]] - b).tolist(),
+                            (group - b).tolist(), quiet=not negated[k])
 
-    marks: list[frozenset[str]] = [frozenset()] * n_texts
-    if marked:
-        for k, (surfaces, _c, _m) in enumerate(parsed):
-            if not marked.isdisjoint(surfaces):
-                marks[k] = marked.intersection(surfaces)
     distinct = np.unique(tok)
+    marks: list[frozenset[str]] = [frozenset()] * n_texts
+    flagged = [i for i in distinct.tolist() if lex.surfaces[i] in marked]
+    if flagged:
+        where = np.flatnonzero(np.isin(tok, flagged))
+        for k in np.unique(seg[where]).tolist():
+            in_k = where[seg[where] == k]
+            marks[k] = frozenset(lex.surfaces[i] for i in tok[in_k].tolist())
     distinct = distinct[a["is_word"][distinct]]
-    surfaces_of = lex.surfaces
     return FieldBatch(lengths, ptr, rows.astype(np.int32), tfs.astype(np.float32),
                       [lex.term_names[t] for t in used.tolist()], hits, marks,
-                      frozenset([surfaces_of[i] for i in distinct.tolist()]))
+                      frozenset([lex.surfaces[i] for i in distinct.tolist()]))
 
 
 def analyse_field(text: str) -> tuple[tuple[ATok, ...], tuple[CHit, ...]]:

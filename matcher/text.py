@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
 from operator import not_
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import Stemmer
 from rapidfuzz import process
@@ -129,6 +129,40 @@ def clause_split(norm: str) -> tuple[list[str], list[int], list[int]]:
                 gap = comma = False
             surfaces += pieces[start:]
     return surfaces, clauses, commas
+
+
+# Many texts at once (see split_many): the texts are joined by TEXT_END, a line break becomes BREAK, each clause
+# punctuation mark a piece of its own, and the common separators that are neither a word nor clause punctuation
+# become spaces.
+TEXT_END, BREAK = "\ue000", "\ue001"
+COMMA, CLAUSE_MARK, END_MARK = 1, 2, 3
+MARKS = {**{c: CLAUSE_MARK for c in _PUNCT}, ",": COMMA, BREAK: CLAUSE_MARK, TEXT_END: END_MARK}
+_SEPARATORS = "".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum() and c not in CLAUSE_PUNCT) + "«»“”„‘’•"
+_WORD_OR_MARK = re.compile(r"[^\W_]+|[" + re.escape(_PUNCT) + "]")
+
+
+def split_many(norms: Sequence[str]) -> list[str]:
+    """The pieces of many normalised texts: their words and clause punctuation marks (MARKS), each text ended
+    by TEXT_END, in order; a piece that is neither (it holds another character) must be split by ``split_piece``.
+    Together the pieces give each text's words and clauses as ``clause_split`` does."""
+    if any(TEXT_END in t or BREAK in t for t in norms):
+        # the markers are private characters, and as such separate words
+        norms = [t.replace(TEXT_END, " ").replace(BREAK, " ") for t in norms]
+    big = f" {TEXT_END} ".join(norms) + f" {TEXT_END}"
+    for c in _SEPARATORS:
+        if c in big:
+            big = big.replace(c, " ")
+    for c in _PUNCT:
+        if c in big:
+            big = big.replace(c, f" {c} ")
+    if "\n" in big:
+        big = big.replace("\n", f" {BREAK} ")
+    return big.split()
+
+
+def split_piece(piece: str) -> list[str]:
+    """The words and clause punctuation marks of a piece."""
+    return _WORD_OR_MARK.findall(piece)
 
 
 def normalize(text: str) -> str:
