@@ -81,6 +81,13 @@ class ConceptTagger:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
         self.all_seconds = frozenset().union(*self._seconds.values())   # every second word of a phrase
+        # the same as a table (for analyse_fields): follows[start_row[st], second_index[s2]] says s2 is the second
+        # word of a phrase that starts with st
+        self.second_index = {s2: j for j, s2 in enumerate(sorted(self.all_seconds))}
+        self.start_row = {st: r for r, st in enumerate(self._seconds)}
+        self.follows = np.zeros((len(self.start_row), len(self.second_index)), bool)
+        for st, r in self.start_row.items():
+            self.follows[r, [self.second_index[s2] for s2 in self._seconds[st]]] = True
         self._starts = frozenset(self.single) | frozenset(self.phrases)
         self._strong_parts = frozenset(st for st, kw in self.single.items() if any(w >= PART_MIN_WEIGHT for _k, w in kw))
 
@@ -122,8 +129,8 @@ class ConceptTagger:
 
     def tag(self, toks: Sequence[ATok], clauses: frozenset[int] | set[int] = frozenset(),
             negated: list[tuple[int, int]] | None = None,
-            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None, quiet: bool | None = None
-            ) -> list[CHit]:
+            at: list[tuple[int, tuple[tuple[str, float], ...]]] | None = None, quiet: bool | None = None,
+            going_on: set[int] | None = None) -> list[CHit]:
         """Concept hits in a token sequence (negated hits are dropped).
 
         ``clauses``: indices of tokens that begin a new clause; a negation does
@@ -131,7 +138,8 @@ class ConceptTagger:
         token spans (start, end) of the dropped, negated hits. ``at`` (optional): the tokens that
         ``could_evoke`` a concept, as (index, ``base``) pairs, when the caller knows them already (it may leave
         out a word that evokes nothing by itself and starts no phrase here). ``quiet`` (optional): whether the
-        tokens hold no negation, when the caller knows it."""
+        tokens hold no negation, when the caller knows it. ``going_on`` (optional): the tokens from which a phrase
+        may go on (see _second_near), when the caller knows them."""
         hits: list[CHit] = []
         phrases = self.phrases
         seconds = self._seconds
@@ -151,7 +159,8 @@ class ConceptTagger:
             st = info.stem
             i1 = i + 1
             cands = phrases.get(st)
-            if cands is not None and not self._second_near(toks, i, seconds[st]):
+            if cands is not None and not (i in going_on if going_on is not None
+                                          else self._second_near(toks, i, seconds[st])):
                 cands = None     # no phrase can go on from here (most phrase starts are common words)
             if cands is None and (quiet or not neg_end or i - neg_end > 2):
                 # the common case, in short: no phrase starts here, and no negation, filler or subject stands
@@ -394,18 +403,24 @@ def _clauses(norm: str) -> tuple[list[str], set[int], list[int]]:
 
 
 def _hits(words: Sequence[_Word], toks: tuple[ATok, ...], clauses: set[int], surfaces: list[str],
-          commas: list[int], candidates: Iterable[int], quiet: bool | None = None) -> tuple[CHit, ...]:
-    """A field's concept hits (list-damped); ``candidates``: the indices of the words that evoke a concept or start
-    a phrase (a superset is fine)."""
+          commas: list[int], candidates: Iterable[int], quiet: bool | None = None,
+          going_on: set[int] | None = None) -> tuple[CHit, ...]:
+    """A field's concept hits (list-damped). ``candidates``: the indices of the words that evoke a concept or start
+    a phrase (a superset is fine); or, with ``going_on`` (the indices from which a phrase may go on, see
+    ConceptTagger._second_near), exactly the words that evoke a concept or start a phrase that may go on."""
     tagger = default_tagger()
-    near = tagger._second_near
-    # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
-    # are common words, "i", "på", "har", that evoke nothing by themselves)
-    at = [(i, w.evoked or ()) for i in candidates
-          if (w := words[i]).evoked or (w.seconds is not None and near(toks, i, w.seconds))]
+    if going_on is None:
+        # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
+        # are common words, "i", "på", "har", that evoke nothing by themselves)
+        near = tagger._second_near
+        at = [(i, w.evoked or ()) for i in candidates
+              if (w := words[i]).evoked or (w.seconds is not None and near(toks, i, w.seconds))]
+    else:
+        at = [(i, words[i].evoked or ()) for i in candidates]
     if not at:
         return ()
-    return tuple(damp_lists(tagger.tag(toks, clauses, at=at, quiet=quiet), surfaces, set(commas)))
+    return tuple(damp_lists(tagger.tag(toks, clauses, at=at, quiet=quiet, going_on=going_on), surfaces,
+                            set(commas)))
 
 
 @lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
@@ -447,9 +462,9 @@ class _Lexicon:
     """Every distinct piece (word or punctuation mark, see text.split_many) that ``analyse_fields`` has met, by id,
     with what it needs of each in arrays."""
 
-    COLUMNS = ("kind", "term", "counted", "is_word", "evokes", "starts", "second", "negation", "clause_word",
-               "n_parts")
-    FLAGS = ("counted", "is_word", "evokes", "starts", "second", "negation", "clause_word")
+    COLUMNS = ("kind", "term", "counted", "is_word", "evokes", "starts", "negation", "clause_word", "n_parts",
+               "start_row", "n_seconds")
+    FLAGS = ("counted", "is_word", "evokes", "starts", "negation", "clause_word")
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -461,6 +476,8 @@ class _Lexicon:
         self.cols = {c: array("i") for c in self.COLUMNS}
         self.part_ptr = array("i", [0])
         self.part_terms = array("i")
+        self.second_ptr = array("i", [0])   # the second words of phrases that the word is or holds (ConceptTagger
+        self.seconds = array("i")           # .second_index)
         self._arrays: dict[str, np.ndarray] | None = None
 
     def id(self, s: str) -> int:
@@ -483,10 +500,15 @@ class _Lexicon:
         c["is_word"].append(w.is_word)
         c["evokes"].append(bool(w.evoked))
         c["starts"].append(w.seconds is not None)
-        c["second"].append(info is not None and (info.stem in seconds or not seconds.isdisjoint(info.parts)))
         c["negation"].append(s in NEGATIONS)
         c["clause_word"].append(s in CLAUSE_WORDS)
         c["n_parts"].append(len(w.part_terms))
+        tagger = default_tagger()
+        c["start_row"].append(tagger.start_row.get(info.stem, -1) if info is not None else -1)
+        is_second = sorted({tagger.second_index[x] for x in (info.stem, *info.parts) if x in seconds}) if info else []
+        c["n_seconds"].append(len(is_second))
+        self.seconds.extend(is_second)
+        self.second_ptr.append(len(self.seconds))
         self.part_terms.extend(self._term(t) for t in w.part_terms)
         self.part_ptr.append(len(self.part_terms))
         self._arrays = None
@@ -506,6 +528,8 @@ class _Lexicon:
                 a[c] = a[c].astype(bool)
             a["part_ptr"] = np.array(self.part_ptr, np.int64)
             a["part_terms"] = np.array(self.part_terms, np.int32)
+            a["second_ptr"] = np.array(self.second_ptr, np.int64)
+            a["seconds"] = np.array(self.seconds, np.int32)
             self._arrays = a
         return self._arrays
 
@@ -534,6 +558,35 @@ def analyse_fields(texts: Sequence[str], marked: frozenset[str] = frozenset()) -
         if len(_lexicon.words) >= _WORDS_MAX:
             _lexicon = _Lexicon()
         return _analyse_fields(_lexicon, texts, marked)
+
+
+def _going_on(a: dict[str, np.ndarray], tok: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """The positions of the words that start a phrase that may go on (ConceptTagger._second_near, for all the
+    texts' words at once): the next word, or (unless the next is a number or a negation) the one after it, is or
+    holds a second word of a phrase that starts with the word."""
+    n = len(tok)
+    pos = np.flatnonzero(a["starts"][tok])
+    if not len(pos):
+        return pos
+    rows = a["start_row"][tok[pos]]
+    follows = default_tagger().follows
+
+    def holds_a_second(at: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        words = tok[np.minimum(at, n - 1)]
+        counts = np.where(valid, a["n_seconds"][words], 0)
+        entry = np.repeat(np.arange(len(at)), counts)
+        within = np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
+        second = a["seconds"][a["second_ptr"][words[entry]] + within]
+        return np.bincount(entry[follows[rows[entry], second]], minlength=len(at)) > 0
+
+    nxt = pos + 1
+    valid = nxt < n
+    valid[valid] &= seg[nxt[valid]] == seg[pos[valid]]
+    near = holds_a_second(nxt, valid)
+    far = pos + 2
+    ok = valid & ~near & (far < n)
+    ok[ok] &= (seg[far[ok]] == seg[pos[ok]]) & a["is_word"][tok[nxt[ok]]] & ~a["negation"][tok[nxt[ok]]]
+    return pos[near | holds_a_second(far, ok)]
 
 
 def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str]) -> FieldBatch:
@@ -585,15 +638,12 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     used, rows = np.unique(ukeys % n_terms, return_inverse=True)
     ptr = np.searchsorted(ukeys // n_terms, np.arange(n_texts + 1))
 
-    # concept hits: the tagger looks only at the words that evoke a concept, and at phrase starts followed (at
-    # most one word further on) by a possible second word of a phrase
-    same1 = seg[1:] == seg[:-1]
-    second, negation = a["second"][tok], a["negation"][tok]
-    goes_on = np.zeros(len(tok), bool)
-    goes_on[:-1] = second[1:] & same1
-    goes_on[:-2] |= second[2:] & same1[1:] & same1[:-1] & ~negation[1:-1]
-    candidates = np.flatnonzero(a["evokes"][tok] | (a["starts"][tok] & goes_on))
-    negated = np.bincount(seg, weights=negation, minlength=n_texts) > 0
+    # concept hits: the tagger looks only at the words that evoke a concept, and at the phrase starts from which
+    # the phrase may go on (ConceptTagger._second_near)
+    going = _going_on(a, tok, seg)
+    candidates = np.union1d(np.flatnonzero(a["evokes"][tok]), going)
+    going_ptr = np.searchsorted(going, bounds)
+    negated = np.bincount(seg, weights=a["negation"][tok], minlength=n_texts) > 0
     hits: list[tuple[CHit, ...]] = [()] * n_texts
     if len(candidates):
         cut = np.flatnonzero(np.diff(seg[candidates])) + 1
@@ -605,7 +655,8 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
             hits[k] = _hits(list(map(words, ids)), tuple(map(toks_of, ids)),
                             set((clauses[clause_ptr[k]:clause_ptr[k + 1]] - b).tolist()),
                             list(map(surfaces_of, ids)), (commas[comma_ptr[k]:comma_ptr[k + 1]] - b).tolist(),
-                            (group - b).tolist(), quiet=not negated[k])
+                            (group - b).tolist(), quiet=not negated[k],
+                            going_on=set((going[going_ptr[k]:going_ptr[k + 1]] - b).tolist()))
 
     distinct = np.unique(tok)
     marks: list[frozenset[str]] = [frozenset()] * n_texts
@@ -640,20 +691,23 @@ def damp_lists(hits: list[CHit], surfaces: list[str], commas: set[int]) -> list[
     follow a comma."""
     if len(hits) < LIST_MIN:
         return hits
-    order = sorted(range(len(hits)), key=lambda k: (hits[k].start, hits[k].end))
-    runs: list[list[int]] = [[order[0]]]
+    spans = [h[2:] for h in hits]     # (start, end)
+    order = sorted(range(len(hits)), key=spans.__getitem__)
+    damped: set[int] = set()
+    run = [order[0]]
     for a, b in pairwise(order):
-        prev, cur = hits[a], hits[b]
-        gap = range(prev.end, cur.start)
-        joined = cur.start <= prev.end or (
-            len(gap) <= 1 and all(surfaces[k] in _LIST_LINKS for k in gap)
-            and (any(k in commas for k in range(prev.end, cur.start + 1))
-                 or any(surfaces[k] in ("og", "eller", "samt") for k in gap)))
-        if joined:
-            runs[-1].append(b)
-        else:
-            runs.append([b])
-    damped = {k for run in runs if len({hits[k].key for k in run}) >= LIST_MIN for k in run}
+        prev_end, cur_start = spans[a][1], spans[b][0]
+        if cur_start <= prev_end or (
+                cur_start - prev_end <= 1 and all(surfaces[k] in _LIST_LINKS for k in range(prev_end, cur_start))
+                and (any(k in commas for k in range(prev_end, cur_start + 1))
+                     or any(surfaces[k] in ("og", "eller", "samt") for k in range(prev_end, cur_start)))):
+            run.append(b)
+            continue
+        if len(run) >= LIST_MIN and len({hits[k].key for k in run}) >= LIST_MIN:
+            damped.update(run)
+        run = [b]
+    if len(run) >= LIST_MIN and len({hits[k].key for k in run}) >= LIST_MIN:
+        damped.update(run)
     if not damped:
         return hits
     return [CHit(h.key, h.weight * LIST_FACTOR, h.start, h.end) if k in damped else h for k, h in enumerate(hits)]
