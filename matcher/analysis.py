@@ -402,25 +402,15 @@ def _clauses(norm: str) -> tuple[list[str], set[int], list[int]]:
     return surfaces, clauses, commas
 
 
-def _hits(words: Sequence[_Word], toks: tuple[ATok, ...], clauses: set[int], surfaces: list[str],
-          commas: list[int], candidates: Iterable[int], quiet: bool | None = None,
-          going_on: set[int] | None = None) -> tuple[CHit, ...]:
-    """A field's concept hits (list-damped). ``candidates``: the indices of the words that evoke a concept or start
-    a phrase (a superset is fine); or, with ``going_on`` (the indices from which a phrase may go on, see
-    ConceptTagger._second_near), exactly the words that evoke a concept or start a phrase that may go on."""
-    tagger = default_tagger()
-    if going_on is None:
-        # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
-        # are common words, "i", "på", "har", that evoke nothing by themselves)
-        near = tagger._second_near
-        at = [(i, w.evoked or ()) for i in candidates
-              if (w := words[i]).evoked or (w.seconds is not None and near(toks, i, w.seconds))]
-    else:
-        at = [(i, words[i].evoked or ()) for i in candidates]
+def _tag(toks: tuple[ATok, ...], clauses: set[int], at: list[tuple[int, Evoked]], commas: list[int],
+         quiet: bool | None = None, going_on: set[int] | None = None) -> tuple[CHit, ...]:
+    """A field's concept hits, list-damped (see ConceptTagger.tag for the arguments)."""
     if not at:
         return ()
-    return tuple(damp_lists(tagger.tag(toks, clauses, at=at, quiet=quiet, going_on=going_on), surfaces,
-                            set(commas)))
+    hits = default_tagger().tag(toks, clauses, at=at, quiet=quiet, going_on=going_on)
+    if len(hits) >= LIST_MIN:
+        hits = damp_lists(hits, [t.surface for t in toks], set(commas))
+    return tuple(hits)
 
 
 @lru_cache(maxsize=8192)  # bounded: distinct offer texts are analysed once each
@@ -430,8 +420,12 @@ def field_analysis(text: str) -> FieldAnalysis:
     surfaces, clauses, commas = _clauses(normalize(text))
     words = [_words.get(s) or _word(s) for s in surfaces]
     toks = tuple([w.tok for w in words])
-    hits = _hits(words, toks, clauses, surfaces, commas,
-                 [i for i, w in enumerate(words) if w.evoked or w.seconds is not None])
+    # the words that evoke a concept, and those that start a phrase that may go on here (most phrase starts
+    # are common words, "i", "på", "har", that evoke nothing by themselves)
+    near = default_tagger()._second_near
+    at = [(i, w.evoked or ()) for i, w in enumerate(words)
+          if w.evoked or (w.seconds is not None and near(toks, i, w.seconds))]
+    hits = _tag(toks, clauses, at, commas)
     terms: dict[str, float] = Counter([w.term for w in words if w.term])  # type: ignore[assignment]
     for w in [w for w in words if w.part_terms]:
         for t in w.part_terms:
@@ -470,6 +464,7 @@ class _Lexicon:
         self.ids: dict[str, int] = {}
         self.words: list[_Word] = []
         self.toks: list[ATok] = []
+        self.evoked: list[Evoked] = []      # what each word evokes by itself (ConceptTagger.base)
         self.surfaces: list[str] = []
         self.term_ids: dict[str, int] = {}
         self.term_names: list[str] = []
@@ -490,6 +485,7 @@ class _Lexicon:
         k = self.ids[s] = len(self.words)
         self.words.append(w)
         self.toks.append(w.tok)
+        self.evoked.append(w.evoked or ())
         self.surfaces.append(s)
         info = w.tok.info
         seconds = default_tagger().all_seconds
@@ -646,17 +642,17 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     negated = np.bincount(seg, weights=a["negation"][tok], minlength=n_texts) > 0
     hits: list[tuple[CHit, ...]] = [()] * n_texts
     if len(candidates):
-        cut = np.flatnonzero(np.diff(seg[candidates])) + 1
-        words, toks_of, surfaces_of = lex.words.__getitem__, lex.toks.__getitem__, lex.surfaces.__getitem__
-        for group in np.split(candidates, cut):
-            k = int(seg[group[0]])
-            b = int(bounds[k])
-            ids = tok[b:bounds[k + 1]].tolist()
-            hits[k] = _hits(list(map(words, ids)), tuple(map(toks_of, ids)),
-                            set((clauses[clause_ptr[k]:clause_ptr[k + 1]] - b).tolist()),
-                            list(map(surfaces_of, ids)), (commas[comma_ptr[k]:comma_ptr[k + 1]] - b).tolist(),
-                            (group - b).tolist(), quiet=not negated[k],
-                            going_on=set((going[going_ptr[k]:going_ptr[k + 1]] - b).tolist()))
+        # per text, as lists: its words, and the local indices of its candidates, clauses, commas and phrase starts
+        local = [(x - bounds[seg[x]]).tolist() for x in (candidates, clauses, commas, going)]
+        ptrs = [np.searchsorted(x, bounds).tolist() for x in (candidates, clauses, commas, going)]
+        (cand, clause, comma, go), (cand_p, clause_p, comma_p, go_p) = local, ptrs
+        words, bl = tok.tolist(), bounds.tolist()
+        toks_of, evoked_of, quiet = lex.toks.__getitem__, lex.evoked, (~negated).tolist()
+        for k in np.unique(seg[candidates]).tolist():
+            ids = words[bl[k]:bl[k + 1]]
+            hits[k] = _tag(tuple(map(toks_of, ids)), set(clause[clause_p[k]:clause_p[k + 1]]),
+                           [(i, evoked_of[ids[i]]) for i in cand[cand_p[k]:cand_p[k + 1]]],
+                           comma[comma_p[k]:comma_p[k + 1]], quiet[k], set(go[go_p[k]:go_p[k + 1]]))
 
     distinct = np.unique(tok)
     marks: list[frozenset[str]] = [frozenset()] * n_texts
