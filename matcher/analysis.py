@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from itertools import pairwise
@@ -616,7 +616,6 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     by_word = by_word[by_word > bounds[seg[by_word]]]
     clauses = np.unique(np.concatenate([nxt[inside], by_word]))
     commas = np.unique(nxt[inside & (kind[at] == COMMA)])
-    clause_ptr, comma_ptr = np.searchsorted(clauses, bounds), np.searchsorted(commas, bounds)
     lengths = np.bincount(seg, weights=a["counted"][tok], minlength=n_texts).astype(np.int64)
 
     # terms: a word's stem counts 1, each of its compound parts 0.5; summed per (text, term)
@@ -638,7 +637,6 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     # the phrase may go on (ConceptTagger._second_near)
     going = _going_on(a, tok, seg)
     candidates = np.union1d(np.flatnonzero(a["evokes"][tok]), going)
-    going_ptr = np.searchsorted(going, bounds)
     negated = np.bincount(seg, weights=a["negation"][tok], minlength=n_texts) > 0
     hits: list[tuple[CHit, ...]] = [()] * n_texts
     if len(candidates):
