@@ -81,6 +81,11 @@ class ConceptTagger:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
         self.all_seconds = frozenset().union(*self._seconds.values())   # every second word of a phrase
+        # start -> second word -> (number in the start's list, phrase)
+        self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...], str, float]]]] = {}
+        for st, ps in self.phrases.items():
+            for k, (stems, key, w) in enumerate(ps):
+                self._by_second.setdefault(st, {}).setdefault(stems[1], []).append((k, stems, key, w))
         # the same as a table (for analyse_fields): follows[start_row[st], second_index[s2]] says s2 is the second
         # word of a phrase that starts with st
         self.second_index = {s2: j for j, s2 in enumerate(sorted(self.all_seconds))}
@@ -179,16 +184,26 @@ class ConceptTagger:
                 nxt = toks[i1].info
                 if nxt is not None:
                     near = {nxt.stem, *nxt.parts}
+                    far = None
                     if i + 2 < n and toks[i1].surface not in NEGATIONS:
                         far = toks[i + 2].info
                         if far is not None:
                             near.add(far.stem)
                             near.update(far.parts)
-                    if not near.isdisjoint(seconds[st]):
-                        for stems, key, w in cands:
-                            if stems[1] not in near:
-                                continue
-                            end = self._match_phrase(toks, i, stems)
+                    both = near.intersection(seconds[st])
+                    if both:
+                        # the phrases whose second word is near, in the order they are listed
+                        by_second = self._by_second[st]
+                        tried = [p for s2 in both for p in by_second[s2]]
+                        if len(both) > 1:
+                            tried.sort()
+                        for _n, stems, key, w in tried:
+                            if len(stems) == 2:   # _match_phrase, inline for a two-word phrase
+                                s2 = stems[1]
+                                end = (i + 2 if s2 == nxt.stem or s2 in nxt.parts else
+                                       i + 3 if far is not None and (s2 == far.stem or s2 in far.parts) else 0)
+                            else:
+                                end = self._match_phrase(toks, i, stems)
                             if end and (key not in found or found[key][0] <= w):
                                 found[key] = (w, end)
             if not found:
