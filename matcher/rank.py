@@ -213,6 +213,11 @@ class Batch(NamedTuple):
     langs: list[frozenset[str]]
     words: frozenset[str]       # words written in the batch's offers
     slots: list[tuple[int, int, int, bool, float]]  # per offer: slot_values
+    concept_names: list[str]    # the batch's concepts, with the number of its offers that have each
+    concept_counts: list[int]
+    concept_postings: tuple[np.ndarray, np.ndarray, np.ndarray]   # (concept, offer, strength) >= CONCEPT_POSTING_MIN
+    area_names: list[str]       # the batch's areas
+    area_postings: tuple[np.ndarray, np.ndarray]                  # (area, offer)
 
 
 def slot_values(rec: dict[str, Any], now: datetime | None = None) -> tuple[int, int, int, bool, float]:
@@ -229,20 +234,33 @@ def slot_values(rec: dict[str, Any], now: datetime | None = None) -> tuple[int, 
 _SLOT_FIELDS = ("age_min", "age_max", "formats", "cost", "elements_count", "assured_at")
 
 
-AnalysisInput = tuple[str, str, str, str, tuple[str, ...], dict[str, Any]]
+AnalysisInput = tuple[str, str, str, str, tuple[str, ...], dict[str, Any], tuple[str, ...]]
 
 
 def _analysis_input(rec: dict[str, Any]) -> AnalysisInput:
     texts = field_texts(rec)
     return (texts["title"], texts["tags"], texts["target_group"], texts["description"],
-            tuple(str(x) for x in (rec.get("languages") or ())), {k: rec.get(k) for k in _SLOT_FIELDS})
+            tuple(str(x) for x in (rec.get("languages") or ())), {k: rec.get(k) for k in _SLOT_FIELDS},
+            tuple(rec.get("areas") or ()))
+
+
+def _postings(per_offer: Iterable[Iterable[Any]]) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """(the distinct keys, then per (offer, key) in order: the key's number and the offer's position)."""
+    number: dict[Any, int] = {}
+    keys: list[int] = []
+    offers: list[int] = []
+    for k, these in enumerate(per_offer):
+        before = len(keys)
+        keys += [number.setdefault(x, len(number)) for x in these]
+        offers += [k] * (len(keys) - before)
+    return list(number), np.array(keys, np.int32), np.array(offers, np.int32)
 
 
 def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
     """``analyse_offer`` and ``slot_values`` for a batch of offers (given as ``_analysis_input``), flattened
     into arrays. Each distinct field text is analysed once (matcher.analysis.analyse_fields)."""
     now = datetime.now(UTC)
-    slots = [slot_values(facts, now) for *_texts, facts in inputs]
+    slots = [slot_values(inp[5], now) for inp in inputs]
     distinct: dict[str, int] = {}
     texts: list[str] = []
     of: list[int] = []          # per (offer, field): its distinct text
@@ -267,8 +285,14 @@ def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
     concepts = [_offer_concepts([hits[k] for k in of[i:i + 4]]) for i in range(0, len(of), 4)]
     langs = [_languages(inp[4], marked[of[4 * i]].union(*[marked[k] for k in of[4 * i + 1:4 * i + 4]]))
              for i, inp in enumerate(inputs)]
+    names, cs, offers = _postings(concepts)
+    counts = np.bincount(cs, minlength=len(names)).tolist()
+    strength = np.array([v for c in concepts for v in c.values()], np.float32)
+    clear = strength >= CONCEPT_POSTING_MIN
+    areas, area_rows, area_offers = _postings(inp[6] for inp in inputs)
     return Batch(fb.terms, rows[order], offsets[order], fields[order], fb.tfs[pos][order], lens, concepts, langs,
-                 fb.words, slots)
+                 fb.words, slots, names, counts, (cs[clear], offers[clear], strength[clear]), areas,
+                 (area_rows, area_offers))
 
 
 def _chunks(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -488,22 +512,17 @@ class Index:
         dropped."""
         idx = cls()
         idx._staging = _Staging()
-        staged_areas = (array("i"), array("i"))
-        staged_concepts = (array("i"), array("i"), array("f"))
-        row = idx.post.row
+        staged_areas: list[tuple[np.ndarray, np.ndarray]] = []
+        staged_concepts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        row, crow, arow = idx.post.row, idx.cpost.row, idx.areas.row
         for recs, batch in analysed_batches(records, processes):
             base = len(idx.records)
             idx._new_slots(recs, batch)
-            for k, rec in enumerate(recs):
-                slot = base + k
-                for a in rec.get("areas") or ():
-                    staged_areas[0].append(idx.areas.row(a))
-                    staged_areas[1].append(slot)
-                for c, v in batch.concepts[k].items():
-                    if v >= CONCEPT_POSTING_MIN:
-                        staged_concepts[0].append(idx.cpost.row(c))
-                        staged_concepts[1].append(slot)
-                        staged_concepts[2].append(v)
+            cs, offers, strength = batch.concept_postings
+            staged_concepts.append((np.array([crow(c) for c in batch.concept_names], np.int32)[cs], offers + base,
+                                    strength))
+            a_rows, a_offers = batch.area_postings
+            staged_areas.append((np.array([arow(a) for a in batch.area_names], np.int32)[a_rows], a_offers + base))
             idx.surface_vocab.update(batch.words)
             rows = np.array([row(t) for t in batch.terms], np.int32)
             idx._staging.extend(rows[batch.rows], batch.offsets + base, batch.fields, batch.tfs)
@@ -533,9 +552,8 @@ class Index:
         self.langs.extend([intern(langs, langs) for langs in batch.langs])
         self.concepts_of.extend(batch.concepts)
         cdf = self.cdf
-        for concepts in batch.concepts:
-            for c in concepts:
-                cdf[c] = cdf.get(c, 0) + 1
+        for c, m in zip(batch.concept_names, batch.concept_counts):
+            cdf[c] = cdf.get(c, 0) + m
         self._masks.clear()
 
     def _finish_build(self, staged_areas, staged_concepts) -> None:
@@ -550,10 +568,12 @@ class Index:
         self.df = {t: int(c) for t, c in zip(self.post.names, counts.tolist())}
         self.post.load(rows, slots, vals)
         del rows, slots, vals
-        ar, asl = (np.frombuffer(a, np.int32).copy() for a in staged_areas)
+        ar, asl = (np.concatenate([p[k] for p in staged_areas]) if staged_areas else np.zeros(0, np.int32)
+                   for k in range(2))
         self.areas.load(ar, asl, np.ones(len(ar), np.float32))
-        cr, csl = (np.frombuffer(a, np.int32).copy() for a in staged_concepts[:2])
-        self.cpost.load(cr, csl, np.frombuffer(staged_concepts[2], np.float32).copy())
+        cr, csl, cv = (np.concatenate([p[k] for p in staged_concepts]) if staged_concepts
+                       else np.zeros(0, (np.int32, np.int32, np.float32)[k]) for k in range(3))
+        self.cpost.load(cr, csl, cv)
         for c in (self.alive, self.age_min, self.age_max, self.fmt, self.free, self.prior, self.lens):
             c.trim()
         self.vocab_version += 1
