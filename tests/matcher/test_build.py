@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from matcher import MatchEngine
 from matcher.rank import Index, build_processes
@@ -119,3 +120,35 @@ def test_a_build_reads_each_offer_as_an_edit_reads_it(recs):
         words |= doc.surfaces
     assert batch.words == words
     assert any(batch.concepts[len(recs[:300]) + i] for i in range(len(odd)))
+
+
+def _pool() -> list[str]:
+    from matcher.thesaurus import CONCEPTS
+    terms = sorted({raw.rsplit(":", 1)[0].lstrip("=") for c in CONCEPTS for raw in c.terms})
+    words = sorted({w for t in terms for w in t.replace("-", " ").split()})
+    phrases = [t for t in terms if " " in t]     # a phrase as it is listed
+    return words[::7] + phrases[::5] + ["ikke", "ingen", "aldrig", "uden", "tegn", "på", "mor", "drikker", "heller", "og", "eller",
+                         "men", "fordi", "i", "har", "med", "17", "børn", "familier", "angst", "vold", "misbrug"]
+
+
+_PUNCT = [" ", " ", " ", ", ", ". ", "; ", " – ", "\n", " (", ") ", "-", " «", "» ", "/", " 2.5 "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(_pool()), st.sampled_from(_PUNCT)), max_size=40), min_size=1,
+                max_size=6))
+def test_many_fields_at_once_read_as_one_field_at_a_time(fields):
+    """analyse_fields (a build) and field_analysis (an edit, a query's reasons) agree on any text: its terms,
+    length, concept hits and words."""
+    from matcher.analysis import analyse_fields, field_analysis
+
+    texts = ["".join(w + p for w, p in words) for words in fields]
+    batch = analyse_fields(texts, frozenset({"arabisk", "angst"}))
+    for k, text in enumerate(texts):
+        one = field_analysis(text)
+        terms = {batch.terms[r]: float(tf) for r, tf in
+                 zip(batch.rows[batch.ptr[k]:batch.ptr[k + 1]], batch.tfs[batch.ptr[k]:batch.ptr[k + 1]])}
+        assert terms == one.terms, text
+        assert batch.lengths[k] == one.length and batch.hits[k] == one.hits, text
+        assert batch.marked[k] == one.words & {"arabisk", "angst"}
+    assert batch.words == frozenset().union(*(field_analysis(t).words for t in texts))
