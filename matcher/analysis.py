@@ -455,10 +455,10 @@ def field_analysis(text: str) -> FieldAnalysis:
 class FieldBatch(NamedTuple):
     """The analysis of many field texts (``analyse_fields``), the terms in arrays."""
     lengths: np.ndarray               # per text: words that are not stop words
-    ptr: np.ndarray                   # per text k: its terms are rows[ptr[k]:ptr[k + 1]] (ascending)
+    ptr: np.ndarray                   # per text k: its terms are rows[ptr[k]:ptr[k + 1]]
     rows: np.ndarray                  # index into ``terms``
     tfs: np.ndarray                   # term frequency (whole words 1, compound parts 0.5)
-    terms: list[str]
+    terms: list[str]                  # in alphabetical order
     hits: list[tuple[CHit, ...]]      # per text, as field_analysis gives them
     marked: list[frozenset[str]]      # per text: its words of the ``marked`` set
     words: frozenset[str]             # the texts' words (not numbers)
@@ -647,6 +647,14 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     tfs = np.bincount(inverse, weights=weights, minlength=len(ukeys))
     used, rows = np.unique(ukeys % n_terms, return_inverse=True)
     ptr = np.searchsorted(ukeys // n_terms, np.arange(n_texts + 1))
+    # the batch's terms in alphabetical order, so that they do not depend on the order in which this process
+    # met them (a worker's lexicon and the building process's differ)
+    terms = [lex.term_names[t] for t in used.tolist()]
+    alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
+    place = np.empty(len(terms), np.int32)
+    place[alphabetical] = np.arange(len(terms), dtype=np.int32)
+    rows = place[rows]
+    terms = [terms[i] for i in alphabetical]
 
     # concept hits: the tagger looks only at the words that evoke a concept, and at the phrase starts from which
     # the phrase may go on (ConceptTagger._second_near)
@@ -677,7 +685,7 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
             marks[k] = frozenset(lex.surfaces[i] for i in tok[in_k].tolist())
     distinct = distinct[a["is_word"][distinct]]
     return FieldBatch(lengths, ptr, rows.astype(np.int32), tfs.astype(np.float32),
-                      [lex.term_names[t] for t in used.tolist()], hits, marks,
+                      terms, hits, marks,
                       frozenset([lex.surfaces[i] for i in distinct.tolist()]))
 
 
