@@ -645,7 +645,7 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     weights = np.concatenate([np.ones(int(has.sum())), np.full(len(at_word), 0.5)])
     ukeys, inverse = np.unique(keys, return_inverse=True)
     tfs = np.bincount(inverse, weights=weights, minlength=len(ukeys))
-    used, rows = np.unique(ukeys % n_terms, return_inverse=True)
+    used, term_of = np.unique(ukeys % n_terms, return_inverse=True)
     ptr = np.searchsorted(ukeys // n_terms, np.arange(n_texts + 1))
     # the batch's terms in alphabetical order, so that they do not depend on the order in which this process
     # met them (a worker's lexicon and the building process's differ)
@@ -653,7 +653,7 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
     alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
     place = np.empty(len(terms), np.int32)
     place[alphabetical] = np.arange(len(terms), dtype=np.int32)
-    rows = place[rows]
+    rows = place[term_of]
     terms = [terms[i] for i in alphabetical]
 
     # concept hits: the tagger looks only at the words that evoke a concept, and at the phrase starts from which
@@ -684,7 +684,7 @@ def _analyse_fields(lex: _Lexicon, texts: Sequence[str], marked: frozenset[str])
             in_k = where[seg[where] == k]
             marks[k] = frozenset(lex.surfaces[i] for i in tok[in_k].tolist())
     distinct = distinct[a["is_word"][distinct]]
-    return FieldBatch(lengths, ptr, rows.astype(np.int32), tfs.astype(np.float32),
+    return FieldBatch(lengths, ptr, rows, tfs.astype(np.float32),
                       terms, hits, marks,
                       frozenset([lex.surfaces[i] for i in distinct.tolist()]))
 
