@@ -19,15 +19,23 @@ def _page(signed: str, *, offer=None, error: str | None = None, done: bool = Fal
     return render_template("ngo/confirm.html", signed=signed, offer=offer, error=error, done=done), status
 
 
+def _refused(exc: reminders.LinkRefused):
+    return _page("", error=str(exc), status=410 if exc.gone else 404)
+
+
+def _too_long():
+    return _page("", error="Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.", status=404)
+
+
 @bp.get("/bekraeft/<path:signed>")
 @limiter.limit("30/minute")
 def confirm_link(signed: str):
     if len(signed) > MAX_LINK:
-        return _page("", error="Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.", status=404)
+        return _too_long()
     try:
         offer = reminders.link_offer(db.session, signed, current_app.config["SECRET_KEY"])
     except reminders.LinkRefused as exc:
-        return _page("", error=str(exc), status=410 if exc.gone else 404)
+        return _refused(exc)
     return _page(signed, offer=offer)
 
 
@@ -35,12 +43,12 @@ def confirm_link(signed: str):
 @limiter.limit("30/minute")
 def confirm_link_post(signed: str):
     if len(signed) > MAX_LINK:
-        return _page("", error="Linket er ugyldigt. Kopiér hele linket fra mailen, eller log ind.", status=404)
+        return _too_long()
     try:
         offer = reminders.confirm(db.session, signed, current_app.config["SECRET_KEY"])
     except reminders.LinkRefused as exc:
         db.session.rollback()
-        return _page("", error=str(exc), status=410 if exc.gone else 404)
+        return _refused(exc)
     except Exception:
         db.session.rollback()
         raise
