@@ -435,42 +435,63 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
     need = understand(text)
     norm = _norm(text)
     changes: list[str] = []
-
-    # municipality: a new one replaces the old ("hvad med i Skanderborg?", or just "Skanderborg")
-    if need.municipality and need.municipality != st["municipality"]:
-        old, was_home = st["municipality"], st["municipality_home"]
-        st["municipality"], st["municipality_source"] = need.municipality, need.municipality_source
-        st["municipality_home"] = False
-        if old and was_home:
-            changes.append(f"Kommune ændret fra {old} (din hjemkommune) til {need.municipality}.")
-        elif old:
-            changes.append(f"Kommune ændret fra {old} til {need.municipality}.")
-        else:
-            changes.append(f"Kommune: {need.municipality}.")
-
-    # children's ages: a correction replaces, anything else adds ("også storebror på 12")
-    new_ages = [int(a) for a in need.child_ages]
-    if new_ages:
-        if st["child_ages"] and _CORRECTION.search(norm):
-            corrected = _correct_ages(st["child_ages"], new_ages)
-            if corrected != st["child_ages"]:
-                st["child_ages"] = corrected
-                changes.append(f"Barnets alder rettet til {_ages_text(new_ages)}.")
-        else:
-            added = [a for a in new_ages if a not in st["child_ages"]]
-            if added:
-                had = bool(st["child_ages"])
-                st["child_ages"] = st["child_ages"] + added
-                if had:
-                    changes.append(f"Barn tilføjet: {_ages_text(added)}.")
-                else:
-                    changes.append(f"Barnets alder: {_ages_text(added)}.")
-
+    _merge_place(st, need, changes)
+    _merge_ages(st, need, norm, changes)
     for a in need.audience:
         if a not in st["audience"]:
             st["audience"].append(a)
+    _merge_formats(st, need, changes)
+    _merge_price_and_languages(st, need, norm, changes)
+    _merge_needs(st, need, changes)
+    if _merge_terms(st, need, understand, first=first) and not changes:
+        changes.append("Søgningen tager også de nye ord med.")
 
-    # formats: wanted ones leave the excluded list and vice versa
+    if first:
+        st["offset"] = 0
+        if st["focus"] is None:
+            st["focus"] = _clear_main(need, text)
+        return Turn(st, [c for c in changes if c.startswith("Kommune ændret")], 0, "search")
+    if not changes:
+        return Turn(st, [], st["offset"], "nochange")
+    st["offset"] = 0
+    return Turn(st, changes, 0, "refine")
+
+
+def _merge_place(st: dict[str, Any], need: Need, changes: list[str]) -> None:
+    """A new municipality replaces the old ("hvad med i Skanderborg?", or just "Skanderborg")."""
+    if not need.municipality or need.municipality == st["municipality"]:
+        return
+    old, was_home = st["municipality"], st["municipality_home"]
+    st["municipality"], st["municipality_source"] = need.municipality, need.municipality_source
+    st["municipality_home"] = False
+    if old and was_home:
+        changes.append(f"Kommune ændret fra {old} (din hjemkommune) til {need.municipality}.")
+    elif old:
+        changes.append(f"Kommune ændret fra {old} til {need.municipality}.")
+    else:
+        changes.append(f"Kommune: {need.municipality}.")
+
+
+def _merge_ages(st: dict[str, Any], need: Need, norm: str, changes: list[str]) -> None:
+    """Children's ages: a correction replaces, anything else adds ("også storebror på 12")."""
+    new_ages = [int(a) for a in need.child_ages]
+    if not new_ages:
+        return
+    if st["child_ages"] and _CORRECTION.search(norm):
+        corrected = _correct_ages(st["child_ages"], new_ages)
+        if corrected != st["child_ages"]:
+            st["child_ages"] = corrected
+            changes.append(f"Barnets alder rettet til {_ages_text(new_ages)}.")
+        return
+    added = [a for a in new_ages if a not in st["child_ages"]]
+    if added:
+        had = bool(st["child_ages"])
+        st["child_ages"] = st["child_ages"] + added
+        changes.append(f"Barn tilføjet: {_ages_text(added)}." if had else f"Barnets alder: {_ages_text(added)}.")
+
+
+def _merge_formats(st: dict[str, Any], need: Need, changes: list[str]) -> None:
+    """Wanted formats leave the excluded list and vice versa."""
     for f in need.excluded_formats:
         if f in st["formats"]:
             st["formats"].remove(f)
@@ -488,7 +509,8 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             st["formats"].append(f)
             changes.append(f"Kun {f}." if f in REQUIRED_FORMATS else f"Gerne {f}.")
 
-    # price
+
+def _merge_price_and_languages(st: dict[str, Any], need: Need, norm: str, changes: list[str]) -> None:
     if _NOT_FREE.search(norm):
         if st["free_only"]:
             st["free_only"] = False
@@ -496,13 +518,14 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
     elif need.free_only and not st["free_only"]:
         st["free_only"] = True
         changes.append("Kun gratis tilbud.")
-
     for lang in need.languages:
         if lang not in st["languages"]:
             st["languages"].append(lang)
             changes.append(f"Gerne tilbud på {lang} (de kommer først).")
 
-    # needs: new ones are added ("også noget til storebror"), known ones get the new words
+
+def _merge_needs(st: dict[str, Any], need: Need, changes: list[str]) -> None:
+    """New needs are added ("også noget til storebror"), known ones get the new words."""
     known = {c["key"]: c for c in st["concepts"]}
     for c in need.concepts:
         if c.key in known:
@@ -515,7 +538,9 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
             known[c.key] = entry
             changes.append(f"Nyt behov: {c.label}.")
 
-    # search terms (not the words that only steer the conversation)
+
+def _merge_terms(st: dict[str, Any], need: Need, understand: Understand, *, first: bool) -> bool:
+    """The search terms (not the words that only steer the conversation); whether a new one came."""
     terms = dict(need.term_weights or {t: 1.0 for t in need.terms})
     if terms:
         skip = _privacy_terms(understand) | (set() if first else _control_terms(understand))
@@ -525,18 +550,7 @@ def _merge(st: dict[str, Any], text: str, understand: Understand, *, first: bool
         if w > st["term_weights"].get(t, 0):
             added_terms = added_terms or t not in st["term_weights"]
             st["term_weights"][t] = float(w)
-    if added_terms and not changes:
-        changes.append("Søgningen tager også de nye ord med.")
-
-    if first:
-        st["offset"] = 0
-        if st["focus"] is None:
-            st["focus"] = _clear_main(need, text)
-        return Turn(st, [c for c in changes if c.startswith("Kommune ændret")], 0, "search")
-    if not changes:
-        return Turn(st, [], st["offset"], "nochange")
-    st["offset"] = 0
-    return Turn(st, changes, 0, "refine")
+    return added_terms
 
 
 def _correct_ages(old: list[int], new: list[int]) -> list[int]:
