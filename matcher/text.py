@@ -10,8 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
-from operator import not_
 from collections.abc import Iterable, Sequence
 
 import Stemmer
@@ -54,82 +52,6 @@ def clause_starts(text: str, spans: list[tuple[int, int]], surfaces: list[str]) 
 
 
 _PUNCT = "".join(sorted(CLAUSE_PUNCT - {"\n"}))
-# A word or one clause punctuation mark (for the rare whitespace-separated piece that is neither a word nor a word
-# with punctuation around it: "17.15", "børne-ungeliv", "(gratis)").
-_WORD_OR_PUNCT = re.compile(r"([^\W_]+)|([" + re.escape(_PUNCT) + "])")
-
-
-def clause_split(norm: str) -> tuple[list[str], list[int], list[int]]:
-    """The words of a normalised text (as ``words`` finds them), the indices of the words that begin a clause
-    after punctuation (as ``clause_starts`` finds them, without the clause words), and of those that follow a
-    comma.
-
-    Most whitespace-separated pieces are a word, or a word with punctuation before or after it, so only those
-    pieces are looked at one by one; the rest are kept as they are."""
-    surfaces: list[str] = []
-    clauses: list[int] = []
-    commas: list[int] = []
-    gap = False    # clause punctuation since the last word
-    comma = False  # a comma among it
-    for n_line, line in enumerate(norm.split("\n")):
-        if n_line:
-            gap = True
-        pieces = line.split()
-        if not pieces:
-            continue
-        start = 0
-        for k in compress(range(len(pieces)), map(not_, map(str.isalnum, pieces))):
-            if k > start:                       # the words before this piece
-                if gap:
-                    if surfaces:
-                        clauses.append(len(surfaces))
-                        if comma:
-                            commas.append(len(surfaces))
-                    gap = comma = False
-                surfaces += pieces[start:k]
-            start = k + 1
-            p = pieces[k]
-            rest = p.lstrip(_PUNCT)
-            core = rest.rstrip(_PUNCT)
-            if core.isalnum() or not core:      # "ferie," "(for" "–": punctuation around at most one word
-                if len(rest) < len(p):
-                    gap = True
-                    comma = comma or "," in p[:len(p) - len(rest)]
-                if core:
-                    if gap:
-                        if surfaces:
-                            clauses.append(len(surfaces))
-                            if comma:
-                                commas.append(len(surfaces))
-                        gap = comma = False
-                    surfaces.append(core)
-                if len(core) < len(rest):
-                    gap = True
-                    comma = comma or "," in rest[len(core):]
-                continue
-            for m in _WORD_OR_PUNCT.finditer(p):
-                w = m.group(1)
-                if w is None:
-                    gap = True
-                    comma = comma or m.group(2) == ","
-                    continue
-                if gap:
-                    if surfaces:
-                        clauses.append(len(surfaces))
-                        if comma:
-                            commas.append(len(surfaces))
-                    gap = comma = False
-                surfaces.append(w)
-        if start < len(pieces):
-            if gap:
-                if surfaces:
-                    clauses.append(len(surfaces))
-                    if comma:
-                        commas.append(len(surfaces))
-                gap = comma = False
-            surfaces += pieces[start:]
-    return surfaces, clauses, commas
-
 
 # Many texts at once (see split_many): the texts are joined by TEXT_END, a line break becomes BREAK, each clause
 # punctuation mark a piece of its own, and the common separators that are neither a word nor clause punctuation
@@ -163,6 +85,31 @@ def split_many(norms: Sequence[str]) -> list[str]:
 def split_piece(piece: str) -> list[str]:
     """The words and clause punctuation marks of a piece."""
     return _WORD_OR_MARK.findall(piece)
+
+
+def clause_split(norm: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of a normalised text (as ``words`` finds them), the indices of the words that begin a clause
+    after punctuation (as ``clause_starts`` finds them, without the clause words), and of those that follow a
+    comma; from the pieces of ``split_many``, as a build reads many texts at once."""
+    surfaces: list[str] = []
+    clauses: list[int] = []
+    commas: list[int] = []
+    gap = False    # clause punctuation since the last word
+    comma = False  # a comma among it
+    for piece in split_many([norm]):
+        for p in (piece,) if piece.isalnum() or piece in MARKS else split_piece(piece):
+            kind = MARKS.get(p)
+            if kind is None:      # a word
+                if gap and surfaces:
+                    clauses.append(len(surfaces))
+                    if comma:
+                        commas.append(len(surfaces))
+                gap = comma = False
+                surfaces.append(p)
+            elif kind != END_MARK:
+                gap = True
+                comma = comma or kind == COMMA
+    return surfaces, clauses, commas
 
 
 def normalize(text: str) -> str:
