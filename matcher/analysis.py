@@ -80,7 +80,6 @@ class ConceptTagger:
                 else:
                     self.phrases.setdefault(stems[0], []).append((stems, c.key, w))
         self._seconds = {st: frozenset(p[0][1] for p in ps) for st, ps in self.phrases.items()}
-        self.all_seconds = frozenset().union(*self._seconds.values())   # every second word of a phrase
         # start -> second word -> (number in the start's list, phrase)
         self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...], str, float]]]] = {}
         for st, ps in self.phrases.items():
@@ -88,7 +87,7 @@ class ConceptTagger:
                 self._by_second.setdefault(st, {}).setdefault(stems[1], []).append((k, stems, key, w))
         # the same as a table (for analyse_fields): follows[start_row[st], second_index[s2]] says s2 is the second
         # word of a phrase that starts with st
-        self.second_index = {s2: j for j, s2 in enumerate(sorted(self.all_seconds))}
+        self.second_index = {s2: j for j, s2 in enumerate(sorted(frozenset().union(*self._seconds.values())))}
         self.start_row = {st: r for r, st in enumerate(self._seconds)}
         self.follows = np.zeros((len(self.start_row), len(self.second_index)), bool)
         for st, r in self.start_row.items():
@@ -477,7 +476,6 @@ class _Lexicon:
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
-        self.words: list[_Word] = []
         self.toks: list[ATok] = []
         self.evoked: list[Evoked] = []      # what each word evokes by itself (ConceptTagger.base)
         self.surfaces: list[str] = []
@@ -497,13 +495,12 @@ class _Lexicon:
     def add(self, s: str) -> int:
         kind = MARKS.get(s, 0 if s.isalnum() else _WEIRD)
         w = _word(s) if kind == 0 else _Word(ATok(s, None, True), None, None, (), False, False, None)
-        k = self.ids[s] = len(self.words)
-        self.words.append(w)
+        k = self.ids[s] = len(self.surfaces)
         self.toks.append(w.tok)
         self.evoked.append(w.evoked or ())
         self.surfaces.append(s)
         info = w.tok.info
-        seconds = default_tagger().all_seconds
+        tagger = default_tagger()
         c = self.cols
         c["kind"].append(kind)
         c["term"].append(self._term(w.term) if w.term else -1)
@@ -514,9 +511,9 @@ class _Lexicon:
         c["negation"].append(s in NEGATIONS)
         c["clause_word"].append(s in CLAUSE_WORDS)
         c["n_parts"].append(len(w.part_terms))
-        tagger = default_tagger()
         c["start_row"].append(tagger.start_row.get(info.stem, -1) if info is not None else -1)
-        is_second = sorted({tagger.second_index[x] for x in (info.stem, *info.parts) if x in seconds}) if info else []
+        index = tagger.second_index
+        is_second = sorted({index[x] for x in (info.stem, *info.parts) if x in index}) if info else []
         c["n_seconds"].append(len(is_second))
         self.seconds.extend(is_second)
         self.second_ptr.append(len(self.seconds))
@@ -566,7 +563,7 @@ def analyse_fields(texts: Sequence[str], marked: frozenset[str] = frozenset()) -
     report per text (FieldBatch.marked)."""
     global _lexicon
     with _lexicon_lock:
-        if len(_lexicon.words) >= _WORDS_MAX:
+        if len(_lexicon.surfaces) >= _WORDS_MAX:
             _lexicon = _Lexicon()
         return _analyse_fields(_lexicon, texts, marked)
 

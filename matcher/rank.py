@@ -51,7 +51,7 @@ import os
 from functools import lru_cache
 from array import array
 from datetime import UTC, datetime
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -234,14 +234,22 @@ def slot_values(rec: dict[str, Any], now: datetime | None = None) -> tuple[int, 
 _SLOT_FIELDS = ("age_min", "age_max", "formats", "cost", "elements_count", "assured_at")
 
 
-AnalysisInput = tuple[str, str, str, str, tuple[str, ...], dict[str, Any], tuple[str, ...]]
+class AnalysisInput(NamedTuple):
+    """What a build worker needs of one offer: its field texts (FIELDS order first), languages, slot facts, areas."""
+    title: str
+    tags: str
+    target_group: str
+    description: str
+    languages: tuple[str, ...]
+    facts: dict[str, Any]        # _SLOT_FIELDS
+    areas: tuple[str, ...]
 
 
 def _analysis_input(rec: dict[str, Any]) -> AnalysisInput:
     texts = field_texts(rec)
-    return (texts["title"], texts["tags"], texts["target_group"], texts["description"],
-            tuple(str(x) for x in (rec.get("languages") or ())), {k: rec.get(k) for k in _SLOT_FIELDS},
-            tuple(rec.get("areas") or ()))
+    return AnalysisInput(texts["title"], texts["tags"], texts["target_group"], texts["description"],
+                         tuple(str(x) for x in (rec.get("languages") or ())), {k: rec.get(k) for k in _SLOT_FIELDS},
+                         tuple(rec.get("areas") or ()))
 
 
 def _postings(per_offer: Iterable[Iterable[Any]]) -> tuple[list[Any], np.ndarray, np.ndarray]:
@@ -260,12 +268,13 @@ def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
     """``analyse_offer`` and ``slot_values`` for a batch of offers (given as ``_analysis_input``), flattened
     into arrays. Each distinct field text is analysed once (matcher.analysis.analyse_fields)."""
     now = datetime.now(UTC)
-    slots = [slot_values(inp[5], now) for inp in inputs]
+    slots = [slot_values(inp.facts, now) for inp in inputs]
+    nf = len(FIELDS)
     distinct: dict[str, int] = {}
     texts: list[str] = []
     of: list[int] = []          # per (offer, field): its distinct text
     for inp in inputs:
-        for text in inp[:4]:
+        for text in (inp.title, inp.tags, inp.target_group, inp.description):   # FIELDS order
             k = distinct.get(text)
             if k is None:
                 k = distinct[text] = len(texts)
@@ -277,19 +286,19 @@ def analyse_batch(inputs: list[AnalysisInput]) -> Batch:
     counts = fb.ptr[which + 1] - fb.ptr[which]
     entry = np.repeat(np.arange(len(which)), counts)          # (offer, field) of each entry
     pos = fb.ptr[which][entry] + np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
-    offsets, fields = (entry // len(FIELDS)).astype(np.int32), (entry % len(FIELDS)).astype(np.int8)
+    offsets, fields = (entry // nf).astype(np.int32), (entry % nf).astype(np.int8)
     rows = fb.rows[pos]
     order = np.lexsort((fields, rows, offsets))     # the fields of one (word, offer) together, in FIELDS order
-    lens = [tuple(x) for x in fb.lengths[which].reshape(n, len(FIELDS)).tolist()]
-    hits, marked = fb.hits, fb.marked
-    concepts = [_offer_concepts([hits[k] for k in of[i:i + 4]]) for i in range(0, len(of), 4)]
-    langs = [_languages(inp[4], marked[of[4 * i]].union(*[marked[k] for k in of[4 * i + 1:4 * i + 4]]))
-             for i, inp in enumerate(inputs)]
+    lens = [tuple(x) for x in fb.lengths[which].reshape(n, nf).tolist()]
+    per_offer = [of[i:i + nf] for i in range(0, len(of), nf)]
+    concepts = [_offer_concepts([fb.hits[k] for k in ks]) for ks in per_offer]
+    langs = [_languages(inp.languages, frozenset().union(*[fb.marked[k] for k in ks]))
+             for inp, ks in zip(inputs, per_offer)]
     names, cs, offers = _postings(concepts)
     counts = np.bincount(cs, minlength=len(names)).tolist()
     strength = np.array([v for c in concepts for v in c.values()], np.float32)
     clear = strength >= CONCEPT_POSTING_MIN
-    areas, area_rows, area_offers = _postings(inp[6] for inp in inputs)
+    areas, area_rows, area_offers = _postings(inp.areas for inp in inputs)
     return Batch(fb.terms, rows[order], offsets[order], fields[order], fb.tfs[pos][order], lens, concepts, langs,
                  fb.words, slots, names, counts, (cs[clear], offers[clear], strength[clear]), areas,
                  (area_rows, area_offers))
@@ -398,6 +407,10 @@ class Postings:
             self.names.append(key)
         return r
 
+    def rows_of(self, keys: list[str]) -> np.ndarray:
+        """``row`` of each key, as an array (a batch's local numbers -> this block's rows)."""
+        return np.array([self.row(k) for k in keys], np.int32)
+
     def load(self, rows: np.ndarray, slots: np.ndarray, vals: np.ndarray) -> None:
         """Replace the block by these postings (given in slot order per row)."""
         order = np.argsort(rows, kind="stable")
@@ -439,6 +452,11 @@ class Postings:
         return self.indptr.nbytes + self.slots.nbytes + self.vals.nbytes
 
 
+def _columns(parts: Sequence[tuple[np.ndarray, ...]], dtypes: tuple[Any, ...]) -> list[np.ndarray]:
+    """Staged parts (tuples of columns) joined column by column; empty columns of these types if none."""
+    return [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype) for k, dtype in enumerate(dtypes)]
+
+
 class _Staging:
     """Word postings of a build, kept per field until the average field lengths are known: one entry per
     (word, offer, field), the entries of one (word, offer) next to each other."""
@@ -452,8 +470,7 @@ class _Staging:
 
     def values(self, lens: np.ndarray, avg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, slots, BM25 saturation values) with one entry per (word, offer); see the module docstring."""
-        rows, slots, fields, tfs = (np.concatenate([p[k] for p in self.parts]) if self.parts
-                                    else np.zeros(0, (np.int32, np.int32, np.int8, np.float32)[k]) for k in range(4))
+        rows, slots, fields, tfs = _columns(self.parts, (np.int32, np.int32, np.int8, np.float32))
         self.parts = []
         parts = np.empty(len(rows))
         step = 1 << 20   # in blocks, so the temporaries stay small
@@ -514,18 +531,16 @@ class Index:
         idx._staging = _Staging()
         staged_areas: list[tuple[np.ndarray, np.ndarray]] = []
         staged_concepts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        row, crow, arow = idx.post.row, idx.cpost.row, idx.areas.row
         for recs, batch in analysed_batches(records, processes):
             base = len(idx.records)
             idx._new_slots(recs, batch)
             cs, offers, strength = batch.concept_postings
-            staged_concepts.append((np.array([crow(c) for c in batch.concept_names], np.int32)[cs], offers + base,
-                                    strength))
+            staged_concepts.append((idx.cpost.rows_of(batch.concept_names)[cs], offers + base, strength))
             a_rows, a_offers = batch.area_postings
-            staged_areas.append((np.array([arow(a) for a in batch.area_names], np.int32)[a_rows], a_offers + base))
+            staged_areas.append((idx.areas.rows_of(batch.area_names)[a_rows], a_offers + base))
             idx.surface_vocab.update(batch.words)
-            rows = np.array([row(t) for t in batch.terms], np.int32)
-            idx._staging.extend(rows[batch.rows], batch.offsets + base, batch.fields, batch.tfs)
+            idx._staging.extend(idx.post.rows_of(batch.terms)[batch.rows], batch.offsets + base, batch.fields,
+                                batch.tfs)
         idx._finish_build(staged_areas, staged_concepts)
         return idx
 
@@ -568,12 +583,9 @@ class Index:
         self.df = {t: int(c) for t, c in zip(self.post.names, counts.tolist())}
         self.post.load(rows, slots, vals)
         del rows, slots, vals
-        ar, asl = (np.concatenate([p[k] for p in staged_areas]) if staged_areas else np.zeros(0, np.int32)
-                   for k in range(2))
+        ar, asl = _columns(staged_areas, (np.int32, np.int32))
         self.areas.load(ar, asl, np.ones(len(ar), np.float32))
-        cr, csl, cv = (np.concatenate([p[k] for p in staged_concepts]) if staged_concepts
-                       else np.zeros(0, (np.int32, np.int32, np.float32)[k]) for k in range(3))
-        self.cpost.load(cr, csl, cv)
+        self.cpost.load(*_columns(staged_concepts, (np.int32, np.int32, np.float32)))
         for c in (self.alive, self.age_min, self.age_max, self.fmt, self.free, self.prior, self.lens):
             c.trim()
         self.vocab_version += 1
